@@ -1,0 +1,1 @@
+"""The domain model: plain dataclasses that import nothing from the database or the web."""
