@@ -25,7 +25,7 @@ class BadInput(TinhgonError):
         if row is not None:
             where.append(f"dòng {row}")
         if field:
-            where.append(f"cột {field}")
+            where.append(field if field.startswith("-") or field.isupper() else f"cột {field}")
         self.message = message
         super().__init__(f"{', '.join(where)}: {message}" if where else message)
 

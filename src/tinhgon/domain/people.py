@@ -20,7 +20,6 @@ class Household:
     code: str
     unit_id: int                 # the residential group it lives in (as of the record's dates)
     address: str | None = None
-    head_person_id: int | None = None
     members: int = 1
     valid_from: dt.date | None = None
     valid_to: dt.date | None = None
@@ -34,6 +33,7 @@ class Person:
     gender: Gender | None = None
     party_member: bool = False
     household_id: int | None = None
+    is_head: bool = False
     phone: str | None = None
 
     def __repr__(self) -> str:  # never print personal data by accident
