@@ -15,13 +15,13 @@ $(STAMP): pyproject.toml
 	@touch $(STAMP)
 
 demo.db: | setup
-	$(BIN)/tinhgon demo
+	env -u TINHGON_DATABASE_URL $(BIN)/tinhgon demo
 
 run: setup demo.db
-	TINHGON_DATABASE_URL=sqlite:///demo.db $(BIN)/tinhgon serve-or-summary
+	TINHGON_DATABASE_URL=sqlite:///demo.db $(BIN)/tinhgon summary --unit 004 --at 2025-06-30
 
 test: setup
-	$(BIN)/python -m pytest -n 2 -q
+	$(BIN)/python -m pytest -n 2 -q -p no:cacheprovider
 
 lint: setup
 	$(BIN)/ruff check src tests bench

@@ -56,6 +56,35 @@ def _load() -> None:
 _load()
 
 
+def _click_exceptions() -> tuple[type[BaseException], ...]:
+    """Typer vendors click in recent releases; accept either copy's exception classes."""
+    found: list[type[BaseException]] = []
+    try:
+        from typer._click import exceptions as vendored  # type: ignore[attr-defined]
+
+        found.append(vendored.ClickException)
+    except ImportError:
+        pass
+    try:
+        import click
+
+        found.append(click.ClickException)
+    except ImportError:
+        pass
+    return tuple(found)
+
+
+def _exit_like() -> tuple[type[BaseException], ...]:
+    found: list[type[BaseException]] = [typer.Exit, typer.Abort]
+    try:
+        import click
+
+        found += [click.exceptions.Exit, click.exceptions.Abort]
+    except ImportError:
+        pass
+    return tuple(found)
+
+
 def main() -> None:
     """Entry point: turn every failure into one message and the exit code of FORMATS.md."""
     try:
@@ -68,16 +97,13 @@ def main() -> None:
     except KeyboardInterrupt:
         typer.echo("Đã dừng theo yêu cầu.", err=True)
         sys.exit(3)
+    except _click_exceptions() as exc:
+        exc.show()  # type: ignore[attr-defined]
+        code = getattr(exc, "exit_code", 2)
+        sys.exit(code if code != 1 else 2)
+    except _exit_like() as exc:
+        sys.exit(getattr(exc, "exit_code", 3))
     except Exception as exc:  # never a bare traceback for the user
-        import click
-
-        if isinstance(exc, click.exceptions.Exit):
-            sys.exit(exc.exit_code)
-        if isinstance(exc, click.ClickException):
-            exc.show()
-            sys.exit(2 if isinstance(exc, click.UsageError | click.BadParameter) else exc.exit_code)
-        if isinstance(exc, click.exceptions.Abort):
-            sys.exit(3)
         if os.environ.get("TINHGON_DEBUG"):
             raise
         typer.echo(f"Lỗi: {type(exc).__name__}: {exc}", err=True)

@@ -45,3 +45,8 @@ def _default(o: Any) -> Any:
 
 def echo_json(obj: Any) -> None:
     sys.stdout.write(json.dumps(obj, ensure_ascii=False, indent=2, default=_default) + "\n")
+
+
+def vn_int(n: int) -> str:
+    """1144 -> '1.144': Vietnamese thousands separator."""
+    return f"{n:,}".replace(",", ".")

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from tinhgon.cliutil import echo_json, parse_date
+from tinhgon.cliutil import echo_json, parse_date, vn_int
 
 seed_app = typer.Typer(help="Nạp dữ liệu gốc / load reference data.", no_args_is_help=True)
 units_app = typer.Typer(help="Tra cứu đơn vị hành chính / browse units.", no_args_is_help=True)
@@ -66,7 +66,7 @@ def units_stats(
         return
     typer.echo(f"Số đơn vị hành chính ngày {on:%d/%m/%Y}:")
     for lv in Level:
-        typer.echo(f"  {lv.label_vi:<20} {counts[lv.value]:>8,}".replace(",", "."))
+        typer.echo(f"  {lv.label_vi:<20} {vn_int(counts[lv.value]):>8}")
 
 
 @units_app.command("show")
@@ -95,9 +95,10 @@ def units_show(unit: UnitOpt, at: AtOpt = None, level: LevelOpt = None,
         return
     path = " › ".join(a.name for a in reversed(chain))
     typer.echo(f"{u.name} (mã {u.code}, {u.level.label_vi}){' — ' + path if path else ''}")
-    typer.echo(f"Hiệu lực: {repo._span(u.valid_from, u.valid_to)}")
+    typer.echo(f"Hiệu lực: {repo.span_text(u.valid_from, u.valid_to)}")
     if kids:
-        typer.echo(f"Trực thuộc ({len(kids)}): " + ", ".join(k.name for k in kids[:30]) + (" …" if len(kids) > 30 else ""))
+        more = " …" if len(kids) > 30 else ""
+        typer.echo(f"Trực thuộc ({len(kids)}): " + ", ".join(k.name for k in kids[:30]) + more)
     for x, p, d in succ:
         typer.echo(f"Từ {d:%d/%m/%Y} {'một phần ' if p else ''}thành: {x.name} (mã {x.code})")
     for x, p, d in pred:

@@ -92,7 +92,7 @@ def resolve_unit(conn: Connection, code: str, on: dt.date, level: Level | None =
         ).all()
         hint = ""
         if other:
-            spans = "; ".join(f"{o.name} ({_span(o.valid_from, o.valid_to)})" for o in other)
+            spans = "; ".join(f"{o.name} ({span_text(o.valid_from, o.valid_to)})" for o in other)
             hint = f" Mã này có hiệu lực vào thời điểm khác: {spans}."
         raise BadInput(f"không có đơn vị nào mang mã {code!r} vào ngày {on:%d/%m/%Y}.{hint}", field="--unit")
     if len(found) > 1:
@@ -102,7 +102,7 @@ def resolve_unit(conn: Connection, code: str, on: dt.date, level: Level | None =
     return found[0]
 
 
-def _span(a: dt.date | None, b: dt.date | None) -> str:
+def span_text(a: dt.date | None, b: dt.date | None) -> str:
     left = f"từ {a:%d/%m/%Y}" if a else "trước đây"
     right = f"đến hết {(b - dt.timedelta(days=1)):%d/%m/%Y}" if b else "đến nay"
     return f"{left} {right}"

@@ -78,7 +78,7 @@ def _version(unit_id: int, level: Level, code: str, name: str, kind: Kind, paren
 
 
 def seed_vietnam(conn: Connection, progress: Callable[[str], None] | None = None,
-                 province_codes: set[str] | None = None) -> dict[str, int]:
+                 province_codes: set[str] | None = None, loaded_at: dt.datetime | None = None) -> dict[str, int]:
     """Load the national tree into an open transaction. PROVINCE_CODES limits the legacy side (and the
     new provinces fed by it) to some provinces, for the demo and for tests."""
     say = progress or (lambda _msg: None)
@@ -87,7 +87,8 @@ def seed_vietnam(conn: Connection, progress: Callable[[str], None] | None = None
         raise Failure(f"bảng chuyển đổi có {len(data.unmatched)} khóa không khớp đơn vị nào: {data.unmatched[:5]}")
     say(f"Đọc dữ liệu vietnamadminunits {data.version}")
     source_id = int(conn.execute(s.data_source.insert().values(
-        name=SOURCE_NAME, version=data.version, loaded_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
+        name=SOURCE_NAME, version=data.version,
+        loaded_at=loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None),
         note="Danh mục ĐVHC trước và sau 01/07/2025 và bảng chuyển đổi 2025 (MIT)",
     )).inserted_primary_key[0])
 
