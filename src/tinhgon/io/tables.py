@@ -533,6 +533,8 @@ def _read_xlsx_values(path: Path, name: str, sheet_names: list[str], spec: Heade
                        file=name) from None
     found_any = False
     for sheet_name in sheet_names:
+        if match_key(sheet_name) in INSTRUCTION_SHEETS:
+            continue  # the template's own instructions: its table of columns is not data
         try:
             ws = wb.get_sheet_by_name(sheet_name)
             start = ws.start
