@@ -78,7 +78,7 @@ def upgrade(engine: Engine) -> None:
 
     try:
         with engine.begin() as conn:
-            command.upgrade(_alembic_config(conn), "head")
+            command.upgrade(_alembic_config(conn), "heads")  # each domain may add its own branch
     except OperationalError as exc:
         raise Failure(f"không kết nối được cơ sở dữ liệu {engine.url.render_as_string(hide_password=True)}: "
                       f"{exc.orig}") from exc

@@ -192,3 +192,49 @@ lineage_link = Table(
 )
 Index("ix_lineage_link_from", lineage_link.c.from_unit_id)
 Index("ix_lineage_link_to", lineage_link.c.to_unit_id)
+
+
+# --- merger plans (draft → approved → applied) ----------------------------------------------------
+
+plan = Table(
+    "plan",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("scope_unit_id", Integer, ForeignKey("unit.id"), nullable=False),
+    Column("at_date", Date, nullable=False),
+    Column("status", String(20), nullable=False, default="draft"),
+    Column("mode", String(20), nullable=False, default="standard"),
+    Column("threshold", Integer),
+    Column("params", Text),    # JSON
+    Column("metrics", Text),   # JSON
+    Column("created_at", DateTime, nullable=False),
+    Column("created_by", String(100)),
+    Column("row_version", Integer, nullable=False, default=1),
+)
+
+plan_group = Table(
+    "plan_group",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plan.id", ondelete="CASCADE"), nullable=False),
+    Column("label", String(60), nullable=False),
+    Column("parent_unit_id", Integer, ForeignKey("unit.id")),
+    Column("threshold", Integer),
+    Column("households", Integer, nullable=False, default=0),
+    Column("new_name", String(200)),
+    Column("new_code", String(40)),
+    UniqueConstraint("plan_id", "label", name="uq_plan_group_label"),
+)
+Index("ix_plan_group_plan", plan_group.c.plan_id)
+
+plan_member = Table(
+    "plan_member",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("plan_id", Integer, ForeignKey("plan.id", ondelete="CASCADE"), nullable=False),
+    Column("group_id", Integer, ForeignKey("plan_group.id", ondelete="CASCADE"), nullable=False),
+    Column("unit_id", Integer, ForeignKey("unit.id"), nullable=False),
+    UniqueConstraint("plan_id", "unit_id", name="uq_plan_member_unit"),
+)
+Index("ix_plan_member_group", plan_member.c.group_id)

@@ -55,9 +55,7 @@ def upgrade() -> None:
         sa.Column("issuer", sa.String(length=200), nullable=True),
         sa.Column("note", sa.Text(), nullable=True),
         sa.Column("source_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["source_id"], ["data_source.id"], name=op.f("fk_lineage_event_source_id_data_source")
-        ),
+        sa.ForeignKeyConstraint(["source_id"], ["data_source.id"], name=op.f("fk_lineage_event_source_id_data_source")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lineage_event")),
     )
     op.create_table(
@@ -71,9 +69,7 @@ def upgrade() -> None:
         sa.Column("household_id", sa.Integer(), nullable=True),
         sa.Column("is_head", sa.Boolean(), nullable=False),
         sa.Column("phone", sa.String(length=30), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["household_id"], ["household.id"], name=op.f("fk_person_household_id_household")
-        ),
+        sa.ForeignKeyConstraint(["household_id"], ["household.id"], name=op.f("fk_person_household_id_household")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_person")),
         sa.UniqueConstraint("code", name=op.f("uq_person_code")),
     )
@@ -85,9 +81,7 @@ def upgrade() -> None:
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("level", sa.String(length=20), nullable=False),
         sa.Column("source_id", sa.Integer(), nullable=True),
-        sa.ForeignKeyConstraint(
-            ["source_id"], ["data_source.id"], name=op.f("fk_unit_source_id_data_source")
-        ),
+        sa.ForeignKeyConstraint(["source_id"], ["data_source.id"], name=op.f("fk_unit_source_id_data_source")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_unit")),
     )
     op.create_table(
@@ -98,12 +92,8 @@ def upgrade() -> None:
         sa.Column("valid_from", sa.Date(), nullable=True),
         sa.Column("valid_to", sa.Date(), nullable=True),
         sa.CheckConstraint("a_id < b_id", name=op.f("ck_adjacency_ordered")),
-        sa.ForeignKeyConstraint(
-            ["a_id"], ["unit.id"], name=op.f("fk_adjacency_a_id_unit"), ondelete="CASCADE"
-        ),
-        sa.ForeignKeyConstraint(
-            ["b_id"], ["unit.id"], name=op.f("fk_adjacency_b_id_unit"), ondelete="CASCADE"
-        ),
+        sa.ForeignKeyConstraint(["a_id"], ["unit.id"], name=op.f("fk_adjacency_a_id_unit"), ondelete="CASCADE"),
+        sa.ForeignKeyConstraint(["b_id"], ["unit.id"], name=op.f("fk_adjacency_b_id_unit"), ondelete="CASCADE"),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_adjacency")),
     )
     with op.batch_alter_table("adjacency", schema=None) as batch_op:
@@ -150,9 +140,7 @@ def upgrade() -> None:
             name=op.f("fk_lineage_link_event_id_lineage_event"),
             ondelete="CASCADE",
         ),
-        sa.ForeignKeyConstraint(
-            ["from_unit_id"], ["unit.id"], name=op.f("fk_lineage_link_from_unit_id_unit")
-        ),
+        sa.ForeignKeyConstraint(["from_unit_id"], ["unit.id"], name=op.f("fk_lineage_link_from_unit_id_unit")),
         sa.ForeignKeyConstraint(["to_unit_id"], ["unit.id"], name=op.f("fk_lineage_link_to_unit_id_unit")),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_lineage_link")),
         sa.UniqueConstraint("event_id", "from_unit_id", "to_unit_id", name="uq_lineage_link_edge"),
@@ -212,9 +200,7 @@ def upgrade() -> None:
         sa.Column("commune_class", sa.Integer(), nullable=True),
         sa.Column("security_key", sa.Boolean(), nullable=False),
         sa.Column("row_version", sa.Integer(), nullable=False),
-        sa.CheckConstraint(
-            "households IS NULL OR households >= 0", name=op.f("ck_unit_version_households_nonneg")
-        ),
+        sa.CheckConstraint("households IS NULL OR households >= 0", name=op.f("ck_unit_version_households_nonneg")),
         sa.CheckConstraint(
             "valid_to IS NULL OR valid_from IS NULL OR valid_from < valid_to",
             name=op.f("ck_unit_version_period"),
