@@ -202,13 +202,15 @@ def _to_units(features: list[tuple[dict[str, Any], Any]], name: str, code_proper
 
 
 def adjacency(units: Iterable[GeoUnit], *, rule: Rule = "rook", min_shared: float = 1e-9,
-              grid_size: float | None = None, file: str = "",
+              grid_size: float | None = 1e-7, file: str = "",
               problems: list[Problem] | None = None) -> list[tuple[str, str]]:
     """Pairs of units whose boundaries meet, each pair once as (a, b) with a < b.
 
     rook: they share an edge of length > ``min_shared`` (degrees; the default 1e-9 is about 0.1 mm
-    and ignores floating-point noise at corners); queen: any contact, a corner is enough. ``grid_size`` snaps vertices to a grid first, closing the slivers digitised borders
-    often have. Overlapping polygons are reported as warnings in ``problems`` and count as neighbours.
+    and ignores floating-point noise at corners); queen: any contact, a corner is enough.
+    ``grid_size`` (degrees; the default 1e-7 is about 1 cm; None to keep coordinates as they are)
+    snaps vertices to a grid first, closing the slivers and near-misses digitised borders often have.
+    Overlapping polygons are reported as warnings in ``problems`` and count as neighbours.
     """
     import numpy as np
     import shapely
