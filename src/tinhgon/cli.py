@@ -22,35 +22,51 @@ app = typer.Typer(
     add_completion=False,
 )
 
-# (module, attribute) of each domain's Typer app, added as a group or merged as top-level commands.
-_GROUPS: list[tuple[str, str, str | None]] = [
+# (module, attribute, group name) of each domain's Typer app; a domain whose module is not there yet
+# is left out. Top-level commands come from a `register(app)` function.
+_GROUPS: list[tuple[str, str, str]] = [
     ("tinhgon.registry.cli", "units_app", "units"),
     ("tinhgon.registry.cli", "seed_app", "seed"),
     ("tinhgon.registry.cli", "db_app", "db"),
     ("tinhgon.planner.cli", "plan_app", "plan"),
+    ("tinhgon.staffing.cli", "staffing_app", "staffing"),
+    ("tinhgon.consult.cli", "consult_app", "consult"),
+    ("tinhgon.execute.cli", "merge_app", "merge"),
+    ("tinhgon.execute.cli", "address_app", "address"),
+    ("tinhgon.reports.cli", "report_app", "report"),
+    ("tinhgon.coordination.cli", "coordination_app", "coordination"),
+    ("tinhgon.coordination.cli", "delegation_app", "delegation"),
+    ("tinhgon.dossier.cli", "dossier_app", "dossier"),
 ]
-_TOP_LEVEL: list[tuple[str, str]] = [
-    ("tinhgon.demo.cli", "register"),
+_TOP_LEVEL: list[str] = [
+    "tinhgon.demo.cli",
+    "tinhgon.rules.cli",     # audit
+    "tinhgon.io.cli",        # template, import, export
+    "tinhgon.web.cli",       # serve
+    "tinhgon.reliability.cli",  # backup, restore
 ]
+
+
+def _import(module_name: str):  # type: ignore[no-untyped-def]
+    try:
+        return importlib.import_module(module_name)
+    except ModuleNotFoundError as exc:
+        # only a missing domain module is skipped; a broken import inside one is an error
+        if exc.name and (module_name == exc.name or module_name.startswith(exc.name + ".")):
+            return None
+        raise
 
 
 def _load() -> None:
     for module_name, attr, name in _GROUPS:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:  # a domain not built yet
-            if exc.name and exc.name.startswith("tinhgon"):
-                continue
-            raise
-        app.add_typer(getattr(module, attr), name=name)
-    for module_name, attr in _TOP_LEVEL:
-        try:
-            module = importlib.import_module(module_name)
-        except ModuleNotFoundError as exc:
-            if exc.name and exc.name.startswith("tinhgon"):
-                continue
-            raise
-        getattr(module, attr)(app)
+        module = _import(module_name)
+        sub = getattr(module, attr, None) if module is not None else None
+        if sub is not None:
+            app.add_typer(sub, name=name)
+    for module_name in _TOP_LEVEL:
+        module = _import(module_name)
+        if module is not None and hasattr(module, "register"):
+            module.register(app)
 
 
 _load()
