@@ -244,9 +244,10 @@ class RuleBook:
                     status = Status.ENCOURAGED
                 else:
                     status = Status.MEETS
-        notices = tuple(n.text for n in self.notices(Level.RESIDENTIAL_GROUP, on, province))
+        notices = self.notices(Level.RESIDENTIAL_GROUP, on, province)
+        refs.extend(n.ref for n in notices)
         return HouseholdStandard(unit.code, gt, area, rule.households, unit.households, ratio, status,
-                                 must, enc, tuple(refs), notices)
+                                 must, enc, tuple(refs), tuple(n.text for n in notices))
 
     def group_size_max(self, unit: Unit, on: dt.date, *, commune: Unit | None = None) -> SizeMax | None:
         """The largest size a pack allows for this kind of group, if any pack sets one."""
