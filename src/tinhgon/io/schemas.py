@@ -503,6 +503,7 @@ def validate(kind: str, table: Table, context: ValidationContext | None = None) 
                    if c.field in sheet.columns]
         absent = [c.field for c in sch.columns if c.field not in sheet.columns]
         dc = sheet.decimal_comma
+        cell_limit = MAX_CELL_CHARS if sheet.truncated_text else MAX_CELL_CHARS + 1
         for number, cells in sheet.rows:
             row_count += 1
             rec: dict[str, Any] = dict.fromkeys(absent)
@@ -517,10 +518,10 @@ def validate(kind: str, table: Table, context: ValidationContext | None = None) 
                                          "required, must not be empty"))
                         bad = True
                     continue
-                if isinstance(raw, str) and len(raw) > MAX_CELL_CHARS:
+                if isinstance(raw, str) and len(raw) >= cell_limit:
                     out.add(_problem(sheet, number, col, raw,
-                                     f"ô quá dài ({len(raw)} ký tự; tối đa {MAX_CELL_CHARS})",
-                                     f"cell too long ({len(raw)} characters; at most {MAX_CELL_CHARS})"))
+                                     f"ô quá dài (hơn {MAX_CELL_CHARS} ký tự)",
+                                     f"cell too long (more than {MAX_CELL_CHARS} characters)"))
                     rec[col.field] = None
                     bad = True
                     continue

@@ -67,6 +67,8 @@ class Sheet:
     decimal_comma: bool = False
     fmt: Literal["csv", "xlsx"] = "csv"
     legacy: Legacy | None = None
+    # The reader may have cut texts at MAX_CELL_CHARS: a cell of exactly that length is too long.
+    truncated_text: bool = False
 
     def col_index(self, fld: str) -> int | None:
         i = self.columns.get(fld)
@@ -426,10 +428,12 @@ def _workbook_sheets(zf: zipfile.ZipFile, name: str) -> list[_SheetInfo]:
     return out
 
 
-def _scan_sheet_xml(zf: zipfile.ZipFile, part: str, name: str) -> tuple[bool, list[str]]:
-    """(has formulas, merged ranges), streaming the sheet XML in chunks without parsing it."""
+def _scan_sheet_xml(zf: zipfile.ZipFile, part: str, name: str) -> tuple[bool, list[str], bool]:
+    """(has formulas, merged ranges, has over-long text), streaming the XML without parsing it."""
     has_formula = False
     merges: list[str] = []
+    overlong = False
+    run = 0  # bytes since the last "<": a text longer than a cell allows has no tag inside
     tail = b""
     try:
         with zf.open(part) as fh:
@@ -442,13 +446,19 @@ def _scan_sheet_xml(zf: zipfile.ZipFile, part: str, name: str) -> tuple[bool, li
                     has_formula = True
                 if b"mergeCell" in buf:
                     merges.extend(m.decode("ascii", "replace") for m in _MERGE_RE.findall(buf))
+                if not overlong:
+                    first = chunk.find(b"<")
+                    overlong = (run + (len(chunk) if first < 0 else first) > MAX_CELL_CHARS
+                                or max(map(len, chunk.split(b"<"))) > MAX_CELL_CHARS)
+                    last = chunk.rfind(b"<")
+                    run = run + len(chunk) if last < 0 else len(chunk) - last - 1
                 # keep enough to catch a tag split between chunks, without counting a merge twice
                 cut = buf.rfind(b"<")
                 tail = buf[cut:] if cut >= 0 and len(buf) - cut < 512 else b""
     except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
         raise BadInput(f"tệp XLSX bị hỏng hoặc bị cắt cụt ({part}): {exc} / damaged or truncated XLSX",
                        file=name) from None
-    return has_formula, list(dict.fromkeys(merges))
+    return has_formula, list(dict.fromkeys(merges)), overlong
 
 
 def _formula_cells(zf: zipfile.ZipFile, part: str, limit: int = 50) -> list[tuple[str, str]]:
@@ -492,6 +502,11 @@ def _read_xlsx(path: Path, name: str, spec: HeaderSpec, table: Table) -> None:
             table.problems.append(_err(name, "sổ tính không có trang tính nào", "the workbook has no sheet"))
             return
         visible: list[_SheetInfo] = []
+        # python-calamine cuts texts at 32,767 characters without saying so; find out first
+        # whether any text is longer, so that cut cells are reported instead of silently shortened.
+        overlong = False
+        if "xl/sharedStrings.xml" in zf.namelist():
+            overlong = _scan_sheet_xml(zf, "xl/sharedStrings.xml", name)[2]
         for info in infos:
             if info.state != "visible":
                 if match_key(info.name) not in INSTRUCTION_SHEETS:
@@ -503,7 +518,8 @@ def _read_xlsx(path: Path, name: str, spec: HeaderSpec, table: Table) -> None:
         for info in visible:
             if info.part is None or info.part not in zf.namelist():
                 continue
-            has_formula, merges = _scan_sheet_xml(zf, info.part, name)
+            has_formula, merges, long_text = _scan_sheet_xml(zf, info.part, name)
+            overlong |= long_text
             if has_formula:
                 for ref, text in _formula_cells(zf, info.part):
                     row, col = _split_ref(ref)
@@ -519,11 +535,11 @@ def _read_xlsx(path: Path, name: str, spec: HeaderSpec, table: Table) -> None:
                     col_index=col, column=ref))
     # Formulas and merged cells are refused above; the values are still read so that every other
     # problem is reported in the same pass.
-    _read_xlsx_values(path, name, [i.name for i in visible], spec, table)
+    _read_xlsx_values(path, name, [i.name for i in visible], spec, table, overlong)
 
 
 def _read_xlsx_values(path: Path, name: str, sheet_names: list[str], spec: HeaderSpec,
-                      table: Table) -> None:
+                      table: Table, overlong: bool) -> None:
     try:
         from python_calamine import CalamineWorkbook
 
@@ -548,6 +564,7 @@ def _read_xlsx_values(path: Path, name: str, sheet_names: list[str], spec: Heade
         sheet = _setup_sheet(name, sheet_name, rows, spec, table, col_offset=start[1], fmt="xlsx",
                              decimal_comma=False)
         if sheet is not None:
+            sheet.truncated_text = overlong
             table.sheets.append(sheet)
     if not found_any:
         table.problems.append(_err(name, "tệp không có dữ liệu", "the file holds no data"))
