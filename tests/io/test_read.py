@@ -138,7 +138,7 @@ def test_zip_bomb_named_xlsx_refused_before_parsing(tmp_path: Path, monkeypatch:
         raise AssertionError("the parser must not see a zip bomb")
 
     monkeypatch.setattr(python_calamine.CalamineWorkbook, "from_path", boom)
-    with pytest.raises(BadInput, match="bom zip|zip bomb"):
+    with pytest.raises(BadInput, match=r"bom zip|zip bomb"):
         load("units", path)
 
 
@@ -146,14 +146,14 @@ def test_zip_that_is_not_a_workbook(tmp_path: Path) -> None:
     path = tmp_path / "other.xlsx"
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("hello.txt", "hi")
-    with pytest.raises(BadInput, match="sổ tính|workbook"):
+    with pytest.raises(BadInput, match=r"sổ tính|workbook"):
         load("units", path)
 
 
 def test_old_xls_refused(tmp_path: Path) -> None:
     path = tmp_path / "old.xls"
     path.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 512)
-    with pytest.raises(BadInput, match=".xlsx"):
+    with pytest.raises(BadInput, match=r"\.xlsx"):
         load("units", path)
 
 
@@ -255,7 +255,7 @@ def test_reader_never_leaks_a_traceback(tmp_path: Path) -> None:
     with zipfile.ZipFile(path, "w") as zf:
         zf.writestr("[Content_Types].xml", "<Types/>")
         zf.writestr("xl/workbook.xml", "<<<not xml")
-    with pytest.raises(BadInput, match="broken.xlsx"):
+    with pytest.raises(BadInput, match=r"broken\.xlsx"):
         load("units", path)
     # a workbook whose sheet part is damaged XML
     from openpyxl import Workbook
@@ -272,7 +272,7 @@ def test_reader_never_leaks_a_traceback(tmp_path: Path) -> None:
             if item.filename.endswith("sheet1.xml"):
                 data = data[: len(data) // 2]
             zf.writestr(item, data)
-    with pytest.raises(BadInput, match="badsheet.xlsx"):
+    with pytest.raises(BadInput, match=r"badsheet\.xlsx"):
         load("units", bad)
 
 
