@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import pytest
 import yaml
+from rules_builders import PACKS
 
 from tinhgon.domain.people import TitleGroup, TitleType
 from tinhgon.domain.units import Level
 from tinhgon.rules import RuleBook
-
-PACKS = Path(__file__).resolve().parents[2] / "src" / "tinhgon" / "rules" / "packs"
 
 
 @pytest.fixture(scope="session")

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import itertools
+from pathlib import Path
 from typing import Any
 
 from tinhgon.domain.units import Kind, Level, Unit
 
+PACKS = Path(__file__).resolve().parents[2] / "src" / "tinhgon" / "rules" / "packs"
 _ids = itertools.count(1000)
 
 

@@ -3,8 +3,9 @@
 import datetime as dt
 from decimal import Decimal
 
-from tinhgon.domain.units import Kind
 from rules_builders import commune, group
+
+from tinhgon.domain.units import Kind
 
 
 def test_thon_of_350_households_got_5_times_base_in_2020_and_gets_6_times_in_2025(book):

@@ -3,10 +3,10 @@
 import datetime as dt
 
 import pytest
+from rules_builders import commune, group
 
 from tinhgon.domain.units import Kind, Region
 from tinhgon.rules import RuleError, Status
-from rules_builders import commune, group
 
 D2023 = dt.date(2023, 1, 1)
 
