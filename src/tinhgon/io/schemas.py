@@ -559,7 +559,9 @@ def validate(kind: str, table: Table, context: ValidationContext | None = None) 
             where.append((sheet.file, sheet.sheet, number))
     cols_of = {s.file + "\0" + (s.sheet or ""): s for s in table.sheets}
     _cross_checks(kind, sch, records, where, cols_of, ctx, out)
-    problems = out.items
+    order = {f: i for i, f in enumerate(table.files)}
+    problems = sorted(out.items, key=lambda p: (order.get(p.file, len(order)), p.sheet or "", p.row or 0,
+                                                p.col_index or 0))
     if out.errors:
         records = []
     else:
@@ -656,10 +658,9 @@ def _cross_checks(kind: str, sch: Schema, records: list[dict[str, Any]],
             if cb is None:
                 return False
             if code not in cache:
-                try:
-                    cache[code] = bool(cb(code))
-                except Exception:  # a failing look-up must not hide the file's own problems
-                    cache[code] = False
+                # A failing look-up (database down) propagates: reporting every code as unknown
+                # would blame the file for the registry's failure.
+                cache[code] = bool(cb(code))
             return cache[code]
 
         return known
