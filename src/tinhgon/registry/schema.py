@@ -238,3 +238,5 @@ plan_member = Table(
     UniqueConstraint("plan_id", "unit_id", name="uq_plan_member_unit"),
 )
 Index("ix_plan_member_group", plan_member.c.group_id)
+
+from tinhgon.coordination import tables as _coordination_tables  # noqa: E402,F401
