@@ -50,7 +50,10 @@ INSTRUCTION_SHEETS = frozenset({match_key("Hướng dẫn"), match_key("Danh m�
 # schema can report the cell as too long with its location.
 csv.field_size_limit(min(sys.maxsize, 2**31 - 1))
 
+#: Written in the keywords of every workbook tinhgon exports: its text is Unicode, not a legacy font.
+UNICODE_MARK = "tinhgon:unicode"
 _FORMULA_TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+_UNQUOTE = frozenset(("'", *_FORMULA_TRIGGERS))
 
 
 @dataclass(slots=True)
@@ -180,7 +183,7 @@ def _is_blank(cells: Sequence[Any]) -> bool:
 
 def _setup_sheet(file: str, sheet_name: str | None, rows: Iterator[tuple[int, list[Any]]],
                  spec: HeaderSpec, table: Table, *, col_offset: int, fmt: Literal["csv", "xlsx"],
-                 decimal_comma: bool, hidden_ok: bool = False) -> Sheet | None:
+                 decimal_comma: bool, detect_fonts: bool = True) -> Sheet | None:
     """Find the header row, map it, detect legacy fonts on a sample; None when not a data sheet."""
     index = _alias_index(spec)
     skipped: list[tuple[int, list[Any]]] = []
@@ -239,8 +242,8 @@ def _setup_sheet(file: str, sheet_name: str | None, rows: Iterator[tuple[int, li
     # Legacy fonts: decide on a sample of the text cells, then convert cell by cell while streaming.
     sample_rows = list(itertools.islice(rows, LEGACY_SAMPLE_ROWS))
     texts = [c for _, r in sample_rows for c in r if isinstance(c, str) and not c.isascii()]
-    legacy = detect_legacy(texts)
-    if legacy is None and looks_like_mojibake(texts):
+    legacy = detect_legacy(texts) if detect_fonts else None
+    if detect_fonts and legacy is None and looks_like_mojibake(texts):
         table.problems.append(_err(
             file, "văn bản có vẻ gõ bằng bảng mã cũ không nhận ra được (không phải TCVN3 hay VNI): "
             "hãy chuyển sang Unicode", "text looks like an unknown legacy font encoding (neither TCVN3 "
@@ -267,7 +270,7 @@ def _clean_rows(rows: Iterable[tuple[int, list[Any]]], legacy: Legacy | None,
             if isinstance(c, str):
                 if not c.isascii():
                     c = convert_cell(c, legacy) if legacy else nfc(c)
-                elif strip_quote and c[:1] == "'" and c[1:2] in ("'", *_FORMULA_TRIGGERS) and c[1:2]:
+                if strip_quote and c[:1] == "'" and c[1:2] and c[1:2] in _UNQUOTE:
                     # The export's guard against formula injection: one leading quote is not data.
                     c = c[1:]
                 if c.strip():
@@ -535,11 +538,14 @@ def _read_xlsx(path: Path, name: str, spec: HeaderSpec, table: Table) -> None:
                     col_index=col, column=ref))
     # Formulas and merged cells are refused above; the values are still read so that every other
     # problem is reported in the same pass.
-    _read_xlsx_values(path, name, [i.name for i in visible], spec, table, overlong)
+        # Our own exports say they hold Unicode: never second-guess them (exact round trip).
+        ours = ("docProps/core.xml" in zf.namelist()
+                and UNICODE_MARK.encode() in _read_member(zf, "docProps/core.xml", name))
+    _read_xlsx_values(path, name, [i.name for i in visible], spec, table, overlong, ours)
 
 
 def _read_xlsx_values(path: Path, name: str, sheet_names: list[str], spec: HeaderSpec,
-                      table: Table, overlong: bool) -> None:
+                      table: Table, overlong: bool, ours: bool) -> None:
     try:
         from python_calamine import CalamineWorkbook
 
@@ -562,7 +568,7 @@ def _read_xlsx_values(path: Path, name: str, sheet_names: list[str], spec: Heade
         found_any = True
         rows = _guarded(enumerate(rows_iter, start=1), name, sheet_name)
         sheet = _setup_sheet(name, sheet_name, rows, spec, table, col_offset=start[1], fmt="xlsx",
-                             decimal_comma=False)
+                             decimal_comma=False, detect_fonts=not ours)
         if sheet is not None:
             sheet.truncated_text = overlong
             table.sheets.append(sheet)

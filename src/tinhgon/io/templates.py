@@ -24,6 +24,7 @@ from typing import Any
 
 from tinhgon.errors import BadInput
 from tinhgon.io.schemas import BOOL_LABELS, Column, Schema, schema
+from tinhgon.io.tables import UNICODE_MARK
 from tinhgon.io.text import nfc
 
 FONT_NAME = "Times New Roman"
@@ -104,6 +105,9 @@ def _write_xlsx(sch: Schema, rows: Iterable[Mapping[str, Any]], path: Path, *, e
     from openpyxl.worksheet.datavalidation import DataValidation
 
     wb = Workbook(write_only=True)
+    wb.properties.creator = "tinhgon"
+    wb.properties.keywords = UNICODE_MARK
+    wb.properties.title = sch.title_vi
     ws = wb.create_sheet(sch.sheet_title)
     body_font = Font(name=FONT_NAME, size=12)
     head_font = Font(name=FONT_NAME, size=12, bold=True)

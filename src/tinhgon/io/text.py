@@ -308,7 +308,7 @@ def looks_like_mojibake(samples: Iterable[str], limit: int = 20000) -> bool:
                 bad += 1
         if total >= limit:
             break
-    return total >= 3 and bad * 2 > total
+    return bad >= 3 and bad * 2 > total
 
 
 # --- Bytes to text ----------------------------------------------------------------------------

@@ -1,0 +1,175 @@
+"""Templates, export and the exact round trip, formula-looking text, the annotated copy."""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import string
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from openpyxl import load_workbook
+
+from tinhgon.errors import BadInput
+from tinhgon.io.problems import ValidationFailed, annotate_workbook
+from tinhgon.io.schemas import KINDS, load, schema, title_choices
+from tinhgon.io.templates import INSTRUCTIONS_SHEET, LISTS_SHEET, export_rows, write_template
+from tinhgon.io.text import VIETNAMESE_LETTERS
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_template_shape(kind: str, tmp_path: Path) -> None:
+    sch = schema(kind)
+    path = write_template(kind, tmp_path / f"{kind}.xlsx")
+    wb = load_workbook(path)
+    assert wb.sheetnames == [sch.sheet_title, INSTRUCTIONS_SHEET, LISTS_SHEET]
+    ws = wb[sch.sheet_title]
+    headers = [c.value for c in ws[1]]
+    assert headers == [c.template_header for c in sch.columns]
+    assert all(h.endswith("(*)") == c.required for h, c in zip(headers, sch.columns, strict=True))
+    assert ws.freeze_panes == "A2"
+    assert ws["A1"].font.name == "Times New Roman" and ws["A1"].font.b
+    assert 2 <= ws.max_row - 1 <= 3  # example rows
+    assert ws.column_dimensions["A"].width == sch.columns[0].width
+    assert wb[LISTS_SHEET].sheet_state == "hidden"
+    instructions = " ".join(str(c.value) for row in wb[INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value)
+    assert "HƯỚNG DẪN" in instructions
+    for col in sch.columns:
+        assert col.field in instructions
+    # the examples are valid input
+    batch = load(kind, path)
+    assert batch.ok and len(batch.records) == len(sch.examples)
+
+
+def test_template_drop_down_lists(tmp_path: Path) -> None:
+    wb = load_workbook(write_template("holdings", tmp_path / "h.xlsx"))
+    ws = wb["Chức danh"]
+    rules = {str(dv.sqref): dv for dv in ws.data_validations.dataValidation}
+    title_rule = rules["B2:B1048576"]
+    assert title_rule.type == "list" and LISTS_SHEET in title_rule.formula1
+    listed = [r[0].value for r in wb[LISTS_SHEET].iter_rows(min_row=2) if r[0].value]
+    assert listed == list(title_choices().values())
+    assert rules["D2:D1048576"].formula1 == '"Có,Không"'
+    assert rules["E2:E1048576"].type == "date"
+
+    wb = load_workbook(write_template("units", tmp_path / "u.xlsx"))
+    listed = [r[0].value for r in wb[LISTS_SHEET].iter_rows(min_row=2) if r[0].value]
+    assert "Tổ dân phố" in listed and "Phum, sóc" in listed and len(listed) == len(set(listed))
+    rules = {str(dv.sqref): dv for dv in wb["Đơn vị"].data_validations.dataValidation}
+    assert rules["E2:E1048576"].type == "whole"  # households
+
+
+def test_template_must_be_xlsx(tmp_path: Path) -> None:
+    with pytest.raises(BadInput):
+        write_template("units", tmp_path / "u.csv")
+
+
+TRICKY = ["=1+2", "+84912345678", "-5 hộ", "@SUM(A1:A2)", "'quoted", "''=x", "a\tb", "=HYPERLINK(\"x\")",
+          "Phường Bồ Đề", "a,b;c\"d", "dòng 1\ndòng 2", "001", "1.5", " "]
+
+
+def _units_rows() -> list[dict[str, Any]]:
+    rows = []
+    for i, text in enumerate(TRICKY):
+        rows.append({"code": f"C{i}" if i % 2 else text + str(i), "name": text.strip() or None,
+                     "kind": ["to_dan_pho", "thanh_pho_tw", "phum", None][i % 4], "parent_code": None,
+                     "households": i * 7, "population": None if i % 3 else i * 30,
+                     "area_km2": [0.1, 1 / 3, 21.123456789012345, None][i % 4],
+                     "lat": 21.0 + i / 7 if i % 2 else None, "lon": 105.0 + i / 9 if i % 2 else None,
+                     "locked": [True, False, None][i % 3],
+                     "valid_from": dt.date(2020, 1, 1) + dt.timedelta(days=i * 40) if i % 2 else None,
+                     "valid_to": None})
+    return rows
+
+
+@pytest.mark.parametrize("ext", ["csv", "xlsx"])
+def test_round_trip_exact_with_formula_like_text(tmp_path: Path, ext: str) -> None:
+    rows = _units_rows()
+    path = tmp_path / f"units.{ext}"
+    assert export_rows("units", rows, path) == len(rows)
+    assert load("units", path).records == rows
+
+
+def test_exported_formula_text_is_inert(tmp_path: Path) -> None:
+    rows = _units_rows()
+    export_rows("units", rows, tmp_path / "u.xlsx")
+    ws = load_workbook(tmp_path / "u.xlsx")["Đơn vị"]
+    for row in ws.iter_rows(min_row=2):
+        for cell in row:
+            assert cell.data_type != "f", cell.coordinate
+    export_rows("units", rows, tmp_path / "u.csv")
+    with open(tmp_path / "u.csv", encoding="utf-8-sig", newline="") as fh:
+        cells = [c for r in csv.reader(fh) for c in r]
+    assert not any(c[:1] in ("=", "+", "-", "@", "\t") for c in cells)
+    assert "'=1+20" in cells and "'+84912345678" in cells and "'''=x" in cells
+
+
+def test_units_csv_export_has_formats_md_columns(tmp_path: Path) -> None:
+    export_rows("units", _units_rows()[:2], tmp_path / "u.csv")
+    header = (tmp_path / "u.csv").read_text(encoding="utf-8-sig").splitlines()[0].split(",")
+    assert {"code", "name", "parent_code", "households", "lat", "lon", "locked"} <= set(header)
+
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_every_kind_round_trips(kind: str, tmp_path: Path) -> None:
+    examples = [dict(e) for e in schema(kind).examples]
+    for ext in ("csv", "xlsx"):
+        export_rows(kind, examples, tmp_path / f"x.{ext}")
+        got = load(kind, tmp_path / f"x.{ext}").records
+        assert [{k: v for k, v in r.items() if v is not None} for r in got] == examples
+
+
+def test_export_bad_extension(tmp_path: Path) -> None:
+    with pytest.raises(BadInput):
+        export_rows("units", [], tmp_path / "u.txt")
+
+
+# Realistic text: Vietnamese letters in both cases, ASCII, punctuation, formula triggers.
+_ALPHABET = sorted(VIETNAMESE_LETTERS) + list(string.ascii_letters + string.digits + " .,;:'\"=+-@()/–“”")
+_text = st.text(st.sampled_from(_ALPHABET), min_size=1, max_size=40).map(str.strip).filter(bool)
+
+
+@settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(names=st.lists(_text, min_size=1, max_size=8))
+def test_round_trip_any_text(tmp_path: Path, names: list[str]) -> None:
+    rows = [{"code": f"U{i}", "name": n, "kind": None, "parent_code": None, "households": i, "population": None,
+             "area_km2": None, "lat": None, "lon": None, "locked": None, "valid_from": None, "valid_to": None}
+            for i, n in enumerate(names)]
+    for ext in ("csv", "xlsx"):
+        export_rows("units", rows, tmp_path / f"p.{ext}")
+        assert [r["name"] for r in load("units", tmp_path / f"p.{ext}").records] == names
+
+
+def test_annotated_copy_of_xlsx(write_xlsx: Callable[..., Path], tmp_path: Path) -> None:
+    src = write_xlsx("bad.xlsx", {"Đơn vị": [["code", "name", "households"], ["A", "x", -1], ["A", "y", 3]]})
+    with pytest.raises(ValidationFailed) as exc:
+        load("units", src)
+    dst = annotate_workbook(src, exc.value.problems, tmp_path / "bad.loi.xlsx")
+    ws = load_workbook(dst)["Đơn vị"]
+    assert ws["C2"].fill.fgColor.rgb.endswith("FFC7CE")
+    assert "không được âm" in ws["C2"].comment.text and "negative" in ws["C2"].comment.text
+    assert "trùng" in ws["A3"].comment.text
+    assert ws["B2"].comment is None
+
+
+def test_annotated_copy_of_csv(write_csv: Callable[..., Path], tmp_path: Path) -> None:
+    src = write_csv("bad.csv", "code,name,households\nA,=cmd,-1\nB,ok,2\n")
+    with pytest.raises(ValidationFailed) as exc:
+        load("units", src)
+    dst = annotate_workbook(src, exc.value.problems, tmp_path / "bad.loi.xlsx")
+    ws = load_workbook(dst).active
+    assert ws["B2"].value == "=cmd" and ws["B2"].data_type == "s"  # CSV text never becomes a formula
+    assert "âm" in ws["D2"].value and ws["D1"].value.startswith("Lỗi")
+    assert ws["C2"].comment is not None and ws["D3"].value is None
+
+
+def test_own_xlsx_export_is_never_reinterpreted(tmp_path: Path) -> None:
+    # Unicode text that happens to look like TCVN3 mojibake stays as it is in our own exports.
+    names = ["µ", "Hµ Néi", "ViÖt", "¹0Ë0Đ"]
+    rows = [{"code": f"U{i}", "name": n, "households": 1} for i, n in enumerate(names)]
+    export_rows("units", rows, tmp_path / "own.xlsx")
+    assert [r["name"] for r in load("units", tmp_path / "own.xlsx").records] == names
