@@ -46,7 +46,8 @@ def test_semicolon_csv_with_decimal_comma(write_csv: Callable[..., Path]) -> Non
 
 def test_cp1258_csv(write_csv: Callable[..., Path], tmp_path: Path) -> None:
     path = tmp_path / "cp.csv"
-    path.write_bytes(unicode_to_cp1258(f"{HEADER}\nP1,Phường Thượng Thanh,,100,,,\nT1,Tổ dân phố số 7,P1,5,,,\n"))
+    body = f"{HEADER}\nP1,Phường Thượng Thanh,,100,,,\nT1,Tổ dân phố số 7,P1,5,,,\n"
+    path.write_bytes(unicode_to_cp1258(body))
     recs = load("units", path).records
     assert recs[0]["name"] == "Phường Thượng Thanh"
     assert unicodedata.is_normalized("NFC", recs[1]["name"])
@@ -197,7 +198,8 @@ def test_hidden_sheet_ignored_with_warning(write_xlsx: Callable[..., Path]) -> N
     assert "ẩn" in w.reason_vi
 
 
-def test_empty_rows_skipped_row_numbers_kept(write_csv: Callable[..., Path], write_xlsx: Callable[..., Path]) -> None:
+def test_empty_rows_skipped_row_numbers_kept(write_csv: Callable[..., Path],
+                                             write_xlsx: Callable[..., Path]) -> None:
     csv_path = write_csv("e.csv", f"{HEADER}\nP1,A,,1,,,\n\n,,,,,,\nP2,B,,x,,,\n")
     err = _refused("units", csv_path)
     assert [(p.row, p.column) for p in err.problems] == [(5, "households")]

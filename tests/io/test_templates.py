@@ -36,7 +36,8 @@ def test_template_shape(kind: str, tmp_path: Path) -> None:
     assert 2 <= ws.max_row - 1 <= 3  # example rows
     assert ws.column_dimensions["A"].width == sch.columns[0].width
     assert wb[LISTS_SHEET].sheet_state == "hidden"
-    instructions = " ".join(str(c.value) for row in wb[INSTRUCTIONS_SHEET].iter_rows() for c in row if c.value)
+    cells = wb[INSTRUCTIONS_SHEET].iter_rows()
+    instructions = " ".join(str(c.value) for row in cells for c in row if c.value)
     assert "HƯỚNG DẪN" in instructions
     for col in sch.columns:
         assert col.field in instructions
@@ -136,8 +137,9 @@ _text = st.text(st.sampled_from(_ALPHABET), min_size=1, max_size=40).map(str.str
 @settings(max_examples=40, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
 @given(names=st.lists(_text, min_size=1, max_size=8))
 def test_round_trip_any_text(tmp_path: Path, names: list[str]) -> None:
-    rows = [{"code": f"U{i}", "name": n, "kind": None, "parent_code": None, "households": i, "population": None,
-             "area_km2": None, "lat": None, "lon": None, "locked": None, "valid_from": None, "valid_to": None}
+    rows = [{"code": f"U{i}", "name": n, "kind": None, "parent_code": None, "households": i,
+             "population": None, "area_km2": None, "lat": None, "lon": None, "locked": None,
+             "valid_from": None, "valid_to": None}
             for i, n in enumerate(names)]
     for ext in ("csv", "xlsx"):
         export_rows("units", rows, tmp_path / f"p.{ext}")

@@ -204,4 +204,5 @@ def test_callback_failure_propagates(write_csv: Callable[..., Path]) -> None:
         raise RuntimeError("database down")
 
     with pytest.raises(RuntimeError, match="database down"):
-        load("units", write_csv("x.csv", f"{HEADER}\nT1,,P9,1,,,\n"), ValidationContext(known_parent_codes=broken))
+        load("units", write_csv("x.csv", f"{HEADER}\nT1,,P9,1,,,\n"),
+             ValidationContext(known_parent_codes=broken))

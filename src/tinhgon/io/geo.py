@@ -194,7 +194,8 @@ def _to_units(features: list[tuple[dict[str, Any], Any]], name: str, code_proper
         if not g.is_valid:
             reason = shapely.is_valid_reason(g)
             result.problems.append(_problem(name, row, "geometry", code,
-                                            f"hình học không hợp lệ: {reason}", f"invalid geometry: {reason}"))
+                                            f"hình học không hợp lệ: {reason}",
+                                            f"invalid geometry: {reason}"))
             continue
         p = g.point_on_surface()
         result.units.append(GeoUnit(code=code, geometry=json.dumps(mapping(g)), lat=p.y, lon=p.x, row=row))

@@ -132,7 +132,8 @@ def _write_xlsx(sch: Schema, rows: Iterable[Mapping[str, Any]], path: Path, *, e
             labels = list(col.choices().values())
             lists.append((col, labels))
             list_col = get_column_letter(len(lists))
-            dv = DataValidation(type="list", formula1=f"'{LISTS_SHEET}'!${list_col}$2:${list_col}${len(labels) + 1}",
+            source = f"'{LISTS_SHEET}'!${list_col}$2:${list_col}${len(labels) + 1}"
+            dv = DataValidation(type="list", formula1=source,
                                 allow_blank=not col.required)
         elif col.type == "bool":
             dv = DataValidation(type="list", formula1='"Có,Không"', allow_blank=True)
