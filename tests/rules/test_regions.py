@@ -51,3 +51,12 @@ def test_region_answer_cites_the_mapping_as_an_assumption(book):
     ans = book.region_of(group(province="40"), dt.date(2020, 1, 1))
     assert ans.region == "mien_trung"
     assert ans.tag == "M"
+
+
+def test_shipped_region_table_is_what_the_generator_writes():
+    from tinhgon.rules.gen_regions import OUTPUT, generate
+
+    db = _dataset()
+    if db is None:
+        pytest.skip("vietnamadminunits not installed")
+    assert generate(db) == OUTPUT.read_text(encoding="utf-8")

@@ -503,11 +503,11 @@ def audit_units(root: Unit, units: list[Unit], holdings: list[TitleHolding], peo
                 reason = ("không còn bố trí người hoạt động không chuyên trách cấp xã" if q.ended else
                           f"{crow.people} người, vượt số lượng tối đa {q.quota}")
                 over_quota.append(OverQuota(c.code, "commune", None, crow.people, q.quota, reason))
-            fund = book.commune_part_time_fund(c, on, parent=parent)
-            basis.add(fund.refs)
-            crow.fund_coefficient = None if fund.ended else fund.total_coefficient
-            crow.fund_monthly = fund.monthly
-            commune_monthly += fund.monthly
+            cfund = book.commune_part_time_fund(c, on, parent=parent)
+            basis.add(cfund.refs)
+            crow.fund_coefficient = None if cfund.ended else cfund.total_coefficient
+            crow.fund_monthly = cfund.monthly
+            commune_monthly += cfund.monthly
             communes_counted += 1
         except RuleError as exc:
             crow.problems.append(str(exc))

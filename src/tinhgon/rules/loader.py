@@ -47,7 +47,7 @@ class LoadedRule:
 
     @property
     def kind(self) -> str:
-        return self.rule.kind  # type: ignore[attr-defined, no-any-return]
+        return self.rule.kind  # type: ignore[attr-defined]
 
     @property
     def layer(self) -> str | None:

@@ -28,8 +28,8 @@ def render_text(report: AuditReport) -> str:
     w(f"Ngày số liệu: {format_date(r.on)}")
     w("")
     w(f"1. Quy mô thôn, tổ dân phố: tổng số {_n(r.group_count)} thôn, tổ dân phố.")
-    for b in reversed(r.bands):
-        w(f"   - {_n(b.count)} thôn, tổ dân phố có quy mô {b.label_vi}")
+    for band in reversed(r.bands):
+        w(f"   - {_n(band.count)} thôn, tổ dân phố có quy mô {band.label_vi}")
     if r.unknown_size:
         w(f"   - {_n(len(r.unknown_size))} chưa có số hộ: {', '.join(r.unknown_size)}")
     if r.oversized_source is not None:
@@ -62,8 +62,8 @@ def render_text(report: AuditReport) -> str:
         w(f"   - {o.unit_code}: {o.reason_vi}")
     w("")
     w("3. Kiêm nhiệm:")
-    for c in r.concurrency:
-        w(f"   - {c.sentence_vi()}")
+    for cc in r.concurrency:
+        w(f"   - {cc.sentence_vi()}")
     w("")
     w("4. Người hoạt động không chuyên trách cấp xã:")
     for c in r.communes:
@@ -175,7 +175,7 @@ def _workbook(report: AuditReport) -> Any:
                 if formats and j in formats:
                     c.number_format = formats[j]
                 if fills and fills[i - 5] is not None and j == 1:
-                    c.fill = fills[i - 5]  # type: ignore[assignment]
+                    c.fill = fills[i - 5]
         for j, width in enumerate(widths, 1):
             ws.column_dimensions[get_column_letter(j)].width = width
         ws.freeze_panes = "A5"
