@@ -275,7 +275,8 @@ def detect_legacy(samples: Iterable[str], limit: int = 20000) -> Legacy | None:
         if seen >= limit:
             break
     best = max(tcvn, vni)
-    if best <= raw or best <= 0:
+    # Two words' worth of evidence at least: one odd word ("UÒ") is not enough to rewrite a file.
+    if best < raw + 2 or best <= 0:
         return None
     return "tcvn3" if tcvn >= vni else "vni"
 
