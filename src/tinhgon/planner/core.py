@@ -1,0 +1,742 @@
+"""Solve one independent piece of a planning problem (one parent's connected component).
+
+Everything here is plain Python on lists: pieces are small (a ward) or, when large, walked unit by unit,
+where Python lists beat numpy element access. The steps, for a piece whose total reaches the threshold:
+
+1. units at or above the threshold ("big") stay alone: merging them never raises p;
+2. the remaining "small" units fall into clusters (connected components among small units); a group
+   reaching the threshold without a big unit lies inside one cluster, so p = #big + sum over clusters
+   of the largest number of disjoint connected subsets reaching the threshold (a *packing*);
+3. small clusters are packed exactly (packing.py); large ones are packed by region growing, trimming
+   and a local search that re-packs small areas exactly (large-neighbourhood search);
+4. units left out of the packing join a neighbouring group (small groups first, then as few big units
+   as possible), then boundary moves make groups compact and honour `prefer` pairs.
+"""
+
+from __future__ import annotations
+
+import heapq
+import random
+import time
+from collections import deque
+from dataclasses import dataclass, field
+
+from tinhgon.planner.packing import SearchLimit, enumerate_candidates, mask_members, pack
+
+
+@dataclass
+class SolverParams:
+    """Knobs of the heuristic; the defaults aim at strong plans within seconds."""
+
+    exact_units: int = 20        # clusters up to this many units are packed exactly
+    area_units: int = 16         # size of the areas re-packed exactly by the local search
+    max_passes: int = 6          # local-search passes over the left-out units
+    stall_passes: int = 2        # stop after this many passes without a new group
+    polish_passes: int = 2       # compactness passes (boundary moves)
+    candidate_limit: int = 60_000
+    state_limit: int = 200_000
+
+
+@dataclass
+class Piece:
+    """One independent sub-problem with local indices 0..n-1."""
+
+    w: list[int]
+    nbrs: list[list[int]]
+    threshold: int
+    max_size: int | None = None
+    forbid: dict[int, set[int]] = field(default_factory=dict)
+    prefer: dict[int, set[int]] = field(default_factory=dict)
+    xy: list[tuple[float, float]] | None = None
+
+
+@dataclass
+class PieceResult:
+    """Groups of a piece: labels[i] is a local group id; p counts groups reaching the threshold."""
+
+    labels: list[int]
+    p: int
+    upper_bound: int
+    proven: bool
+    below_threshold: bool   # the whole piece cannot reach the threshold
+    stranded: int           # groups below the threshold that no neighbour can take
+    touched_big: int        # big units that had to take small neighbours
+    timed_out: bool = False
+    regions: list[list[int]] = field(default_factory=list)  # the packing (groups of small units)
+
+
+def _components(nodes: list[int], nbrs: list[list[int]], allowed: list[bool]) -> list[list[int]]:
+    seen: set[int] = set()
+    comps = []
+    for s in nodes:
+        if s in seen:
+            continue
+        seen.add(s)
+        comp = [s]
+        dq = [s]
+        while dq:
+            u = dq.pop()
+            for v in nbrs[u]:
+                if allowed[v] and v not in seen:
+                    seen.add(v)
+                    comp.append(v)
+                    dq.append(v)
+        comps.append(comp)
+    return comps
+
+
+def cluster_bound(units: list[int], w: list[int], nbrs: list[list[int]], threshold: int) -> int:
+    """Upper bound on the packing of one cluster of small units (all below the threshold).
+
+    floor(total / threshold), refined: a unit with a single neighbour can only be in a group with that
+    neighbour, so it is merged into it (this cannot lower the best packing); a merged node reaching the
+    threshold counts one group and is removed, which may split the cluster; repeat to a fixed point.
+    """
+    inside = set(units)
+    adj: dict[int, set[int]] = {u: {v for v in nbrs[u] if v in inside} for u in units}
+    wt = {u: w[u] for u in units}
+    count = 0
+    leaves = [u for u in units if len(adj[u]) <= 1]
+    while leaves:
+        u = leaves.pop()
+        if u not in adj or len(adj[u]) != 1:
+            continue
+        (v,) = adj[u]
+        adj[v].discard(u)
+        del adj[u]
+        wt[v] += wt.pop(u)
+        if wt[v] >= threshold:
+            count += 1
+            for x in adj.pop(v):
+                adj[x].discard(v)
+                if len(adj[x]) <= 1:
+                    leaves.append(x)
+            del wt[v]
+        elif len(adj[v]) <= 1:
+            leaves.append(v)
+    seen: set[int] = set()
+    for s in adj:
+        if s in seen:
+            continue
+        seen.add(s)
+        tot = 0
+        stack = [s]
+        while stack:
+            u = stack.pop()
+            tot += wt[u]
+            for x in adj[u]:
+                if x not in seen:
+                    seen.add(x)
+                    stack.append(x)
+        count += tot // threshold
+    return count
+
+
+class _Packer:
+    """Packing of one large cluster: region growing, trimming, then exact re-packing of small areas."""
+
+    def __init__(self, piece: Piece, units: list[int], rng: random.Random, params: SolverParams,
+                 deadline: float) -> None:
+        self.piece = piece
+        self.units = units
+        self.rng = rng
+        self.params = params
+        self.deadline = deadline
+        self.w = piece.w
+        self.T = piece.threshold
+        self.M = piece.max_size
+        n = len(piece.w)
+        self.in_cluster = [False] * n
+        for u in units:
+            self.in_cluster[u] = True
+        self.cnbrs = {u: [v for v in piece.nbrs[u] if self.in_cluster[v]] for u in units}
+        self.reg: dict[int, int] = dict.fromkeys(units, -1)   # -1: left out of the packing
+        self.members: dict[int, list[int]] = {}
+        self.rsum: dict[int, int] = {}
+        self.next_id = 0
+        self.timed_out = False
+
+    # -- helpers ---------------------------------------------------------------------------
+    def _forbidden(self, u: int, group: list[int] | set[int]) -> bool:
+        fb = self.piece.forbid.get(u)
+        return bool(fb) and any(x in fb for x in group)
+
+    def _new_region(self, members: list[int]) -> None:
+        rid = self.next_id
+        self.next_id += 1
+        self.members[rid] = members
+        self.rsum[rid] = sum(self.w[u] for u in members)
+        for u in members:
+            self.reg[u] = rid
+
+    def _drop_region(self, rid: int) -> None:
+        for u in self.members.pop(rid):
+            self.reg[u] = -1
+        del self.rsum[rid]
+
+    # -- construction -----------------------------------------------------------------------
+    def construct(self) -> None:
+        w, T, M = self.w, self.T, self.M
+        reg = self.reg
+        cn = self.cnbrs
+        rng = self.rng
+        free_deg = {u: len(cn[u]) for u in self.units}
+        dead: set[int] = set()
+        heap = [(free_deg[u], rng.random(), u) for u in self.units]
+        heapq.heapify(heap)
+
+        def take(u: int) -> None:
+            for v in cn[u]:
+                if reg[v] == -1 and v not in dead:
+                    free_deg[v] -= 1
+                    heapq.heappush(heap, (free_deg[v], rng.random(), v))
+
+        while heap:
+            fd, _, s = heapq.heappop(heap)
+            if reg[s] != -1 or s in dead or fd != free_deg[s]:
+                continue
+            members = [s]
+            inreg = {s}
+            total = w[s]
+            frontier: set[int] = {v for v in cn[s] if reg[v] == -1 and v not in dead}
+            ok = True
+            while total < T:
+                best = None
+                best_key: tuple[float, ...] | None = None
+                for v in frontier:
+                    wv = w[v]
+                    if M is not None and total + wv > M:
+                        continue
+                    if self._forbidden(v, inreg):
+                        continue
+                    if total + wv >= T:
+                        key = (0.0, total + wv - T, free_deg[v])
+                    else:
+                        # not yet complete: fill the gap fast, prefer units with few other options
+                        key = (1.0, -wv + 60.0 * free_deg[v] * T / 1000.0, 0)
+                    if best_key is None or key < best_key:
+                        best_key, best = key, v
+                if best is None:
+                    ok = False
+                    break
+                frontier.discard(best)
+                members.append(best)
+                inreg.add(best)
+                total += w[best]
+                for x in cn[best]:
+                    if reg[x] == -1 and x not in dead and x not in inreg:
+                        frontier.add(x)
+            if ok:
+                self._new_region(members)
+                for u in members:
+                    take(u)
+            else:
+                # the free area reachable from s cannot reach the threshold (or constraints block it)
+                for u in members:
+                    dead.add(u)
+                    take(u)
+
+    # -- trimming ---------------------------------------------------------------------------
+    def _connected_without(self, members: list[int], drop: int) -> bool:
+        rest = [u for u in members if u != drop]
+        if not rest:
+            return False
+        allowed = set(rest)
+        seen = {rest[0]}
+        stack = [rest[0]]
+        while stack:
+            u = stack.pop()
+            for v in self.cnbrs[u]:
+                if v in allowed and v not in seen:
+                    seen.add(v)
+                    stack.append(v)
+        return len(seen) == len(rest)
+
+    def trim(self) -> None:
+        """Make every region minimal: units not needed to reach the threshold go back to the pool."""
+        w, T = self.w, self.T
+        for rid in list(self.members):
+            members = self.members[rid]
+            changed = True
+            while changed and len(members) > 1:
+                changed = False
+                slack = self.rsum[rid] - T
+                for u in sorted(members, key=lambda x: -w[x]):
+                    if w[u] <= slack and self._connected_without(members, u):
+                        members.remove(u)
+                        self.reg[u] = -1
+                        self.rsum[rid] -= w[u]
+                        changed = True
+                        break
+
+    # -- local search -----------------------------------------------------------------------
+    def _area(self, start: int, cap: int) -> tuple[list[int], list[int]]:
+        """Units around `start`, whole regions only, at most `cap` units (BFS by hops)."""
+        area: list[int] = [start]
+        inarea = {start}
+        regions: list[int] = []
+        seen_reg: set[int] = set()
+        dq = deque([start])
+        while dq and len(area) < cap:
+            u = dq.popleft()
+            nb = self.cnbrs[u]
+            for v in nb:
+                if v in inarea:
+                    continue
+                r = self.reg[v]
+                if r == -1:
+                    if len(area) >= cap:
+                        break
+                    area.append(v)
+                    inarea.add(v)
+                    dq.append(v)
+                elif r not in seen_reg:
+                    mem = self.members[r]
+                    seen_reg.add(r)
+                    if len(area) + len(mem) > cap:
+                        continue
+                    regions.append(r)
+                    for x in mem:
+                        area.append(x)
+                        inarea.add(x)
+                        dq.append(x)
+        return area, regions
+
+    def _repack(self, area: list[int], regions: list[int], plateau: bool) -> int:
+        """Re-pack `area` exactly; apply when it holds more groups (or as many, for plateau moves)."""
+        w, T = self.w, self.T
+        k = len(regions)
+        total = sum(w[u] for u in area)
+        if total < (k + 1) * T and not plateau:
+            return 0
+        loc = {u: i for i, u in enumerate(area)}
+        n = len(area)
+        nb_mask = [0] * n
+        for i, u in enumerate(area):
+            m = 0
+            for v in self.cnbrs[u]:
+                j = loc.get(v)
+                if j is not None:
+                    m |= 1 << j
+            nb_mask[i] = m
+        fmask = None
+        if self.piece.forbid:
+            fmask = [0] * n
+            for i, u in enumerate(area):
+                for v in self.piece.forbid.get(u, ()):
+                    j = loc.get(v)
+                    if j is not None:
+                        fmask[i] |= 1 << j
+        lw = [w[u] for u in area]
+        try:
+            by_min = enumerate_candidates(n, lw, nb_mask, T, self.M, fmask, self.params.candidate_limit)
+            cnt, chosen = pack(n, lw, by_min, T, self.rng, self.params.state_limit)
+        except SearchLimit:
+            return 0
+        old_sum = sum(self.rsum[r] for r in regions)
+        new_sum = sum(sum(lw[i] for i in mask_members(m)) for m in chosen)
+        if cnt < k or (cnt == k and (not plateau or new_sum > old_sum)):
+            return 0
+        for r in regions:
+            self._drop_region(r)
+        for m in chosen:
+            self._new_region([area[i] for i in mask_members(m)])
+        return cnt - k
+
+    def local_search(self, bound: int) -> None:
+        params = self.params
+        stall = 0
+        for _pass in range(params.max_passes):
+            if len(self.members) >= bound:
+                return
+            gained = 0
+            left = [u for u in self.units if self.reg[u] == -1]
+            self.rng.shuffle(left)
+            for i, u in enumerate(left):
+                if self.reg[u] != -1:
+                    continue
+                if (i & 31) == 0 and time.monotonic() > self.deadline:
+                    self.timed_out = True
+                    return
+                area, regions = self._area(u, params.area_units)
+                gained += self._repack(area, regions, plateau=stall > 0)
+                if len(self.members) >= bound:
+                    return
+            if gained == 0:
+                stall += 1
+                if stall >= params.stall_passes:
+                    return
+            else:
+                stall = 0
+
+    def regions(self) -> list[list[int]]:
+        return list(self.members.values())
+
+
+def _pack_exact(piece: Piece, units: list[int], params: SolverParams, rng: random.Random
+                ) -> list[list[int]] | None:
+    """Exact packing of a small cluster, or None when it exceeds the search budget."""
+    loc = {u: i for i, u in enumerate(units)}
+    n = len(units)
+    nb_mask = [0] * n
+    for i, u in enumerate(units):
+        for v in piece.nbrs[u]:
+            j = loc.get(v)
+            if j is not None:
+                nb_mask[i] |= 1 << j
+    fmask = None
+    if piece.forbid:
+        fmask = [0] * n
+        for i, u in enumerate(units):
+            for v in piece.forbid.get(u, ()):
+                j = loc.get(v)
+                if j is not None:
+                    fmask[i] |= 1 << j
+    lw = [piece.w[u] for u in units]
+    try:
+        by_min = enumerate_candidates(n, lw, nb_mask, piece.threshold, piece.max_size, fmask,
+                                      params.candidate_limit)
+        _, chosen = pack(n, lw, by_min, piece.threshold, None, params.state_limit * 4)
+    except SearchLimit:
+        return None
+    return [[units[i] for i in mask_members(m)] for m in chosen]
+
+
+class _Assembler:
+    """Turns the packing into a full partition: left-out units join groups, then compactness moves."""
+
+    def __init__(self, piece: Piece) -> None:
+        self.piece = piece
+        n = len(piece.w)
+        self.label = [-1] * n
+        self.gmembers: dict[int, list[int]] = {}
+        self.gsum: dict[int, int] = {}
+        self.has_big: dict[int, bool] = {}
+        self.next = 0
+
+    def add_group(self, members: list[int], big: bool) -> int:
+        g = self.next
+        self.next += 1
+        self.gmembers[g] = list(members)
+        self.gsum[g] = sum(self.piece.w[u] for u in members)
+        self.has_big[g] = big
+        for u in members:
+            self.label[u] = g
+        return g
+
+    def can_join(self, u: int, g: int) -> bool:
+        p = self.piece
+        if p.max_size is not None and self.gsum[g] + p.w[u] > p.max_size:
+            return False
+        fb = p.forbid.get(u)
+        return not (fb and any(self.label[x] == g for x in fb))
+
+    def join(self, u: int, g: int) -> None:
+        self.label[u] = g
+        self.gmembers[g].append(u)
+        self.gsum[g] += self.piece.w[u]
+
+    def _centroid(self, g: int) -> tuple[float, float]:
+        xy = self.piece.xy
+        assert xy is not None
+        mem = self.gmembers[g]
+        return (sum(xy[u][0] for u in mem) / len(mem), sum(xy[u][1] for u in mem) / len(mem))
+
+    def _score(self, u: int, g: int) -> float:
+        """Lower is better: distance to the group's centre, minus a bonus for prefer partners."""
+        s = 0.0
+        xy = self.piece.xy
+        if xy is not None:
+            cx, cy = self._centroid(g)
+            s = (xy[u][0] - cx) ** 2 + (xy[u][1] - cy) ** 2
+        pf = self.piece.prefer.get(u)
+        if pf:
+            s -= 1e12 * sum(1 for x in pf if self.label[x] == g)
+        return s
+
+    def grow(self, left: set[int], sources: set[int] | None) -> None:
+        """Multi-source growth: repeatedly hand each left-out unit to the best adjacent group."""
+        nbrs = self.piece.nbrs
+        changed = True
+        while changed and left:
+            changed = False
+            for u in sorted(left):
+                best = None
+                best_s = 0.0
+                for v in nbrs[u]:
+                    g = self.label[v]
+                    if g < 0 or (sources is not None and g not in sources):
+                        continue
+                    if not self.can_join(u, g):
+                        continue
+                    s = self._score(u, g)
+                    if best is None or s < best_s:
+                        best, best_s = g, s
+                if best is not None:
+                    self.join(u, best)
+                    left.discard(u)
+                    changed = True
+
+    def cover_with_big(self, left: set[int]) -> None:
+        """Pieces only next to big units: hand them to as few big units as possible (greedy cover)."""
+        nbrs = self.piece.nbrs
+        lab = self.label
+        pieces = _components(sorted(left), nbrs, [u in left for u in range(len(lab))])
+        touches: list[set[int]] = []
+        for pc in pieces:
+            gs = {lab[v] for u in pc for v in nbrs[u] if lab[v] >= 0 and self.has_big[lab[v]]}
+            touches.append(gs)
+        todo = set(range(len(pieces)))
+        touched = {g for g in self.gmembers if self.has_big[g] and len(self.gmembers[g]) > 1}
+        while todo:
+            count: dict[int, int] = {}
+            for i in todo:
+                for g in touches[i]:
+                    count[g] = count.get(g, 0) + 1
+            if not count:
+                break
+            g = max(count, key=lambda x: (x in touched, count[x], -x))
+            touched.add(g)
+            for i in sorted(todo):
+                if g in touches[i]:
+                    todo.discard(i)
+                    pc = set(pieces[i])
+                    self.grow(pc, {g})
+                    left -= set(pieces[i]) - pc
+
+    def polish(self, passes: int) -> None:
+        """Boundary moves between groups that keep both at or above the threshold.
+
+        A move is made when it frees a big unit of its small companions, or makes the groups more
+        compact / honours a prefer pair. p never changes.
+        """
+        piece = self.piece
+        if piece.xy is None and not piece.prefer:
+            passes = min(passes, 1)
+        T = piece.threshold
+        w = piece.w
+        nbrs = piece.nbrs
+        for _ in range(passes):
+            moved = 0
+            for u in range(len(w)):
+                a = self.label[u]
+                if a < 0 or len(self.gmembers[a]) == 1:
+                    continue
+                big_a = self.has_big[a]
+                if big_a and w[u] >= T:
+                    continue  # the big unit itself stays
+                if self.gsum[a] - w[u] < T and self.gsum[a] >= T:
+                    continue
+                if self.gsum[a] < T:
+                    continue  # groups below the threshold are whole pieces; leave them
+                cands = {self.label[v] for v in nbrs[u]} - {a, -1}
+                if not cands:
+                    continue
+                cur = self._score_without(u, a)
+                best = None
+                best_gain = 0.0
+                for b in sorted(cands):
+                    if self.has_big[b] and (not big_a or len(self.gmembers[b]) == 1):
+                        continue  # never touch another big unit to gain compactness
+                    if self.gsum[b] < T or not self.can_join(u, b):
+                        continue
+                    gain = cur - self._score(u, b)
+                    if big_a and not self.has_big[b]:
+                        gain += 1e18  # freeing a big unit comes first
+                    if gain > best_gain + 1e-12:
+                        best, best_gain = b, gain
+                if best is None:
+                    continue
+                if not self._removable(u, a):
+                    continue
+                self.gmembers[a].remove(u)
+                self.gsum[a] -= w[u]
+                self.join(u, best)
+                moved += 1
+            if not moved:
+                return
+
+    def merge_below(self) -> int:
+        """Merge every group still below the threshold into a neighbouring group that can take it
+        whole; returns how many groups stay below (stranded)."""
+        piece = self.piece
+        T = piece.threshold
+        stranded = 0
+        for g in sorted(self.gmembers):
+            if g not in self.gmembers or self.gsum[g] >= T:
+                continue
+            mem = self.gmembers[g]
+            target = None
+            for u in mem:
+                for v in piece.nbrs[u]:
+                    h = self.label[v]
+                    if h == g or h < 0:
+                        continue
+                    if piece.max_size is not None and self.gsum[h] + self.gsum[g] > piece.max_size:
+                        continue
+                    hm = set(self.gmembers[h])
+                    if any(piece.forbid.get(x, set()) & hm for x in mem):
+                        continue
+                    target = h
+                    break
+                if target is not None:
+                    break
+            if target is None:
+                stranded += 1
+                continue
+            for u in mem:
+                self.join(u, target)
+            self.has_big[target] = self.has_big[target] or self.has_big[g]
+            del self.gmembers[g], self.gsum[g], self.has_big[g]
+        return stranded
+
+    def _score_without(self, u: int, g: int) -> float:
+        s = 0.0
+        xy = self.piece.xy
+        mem = self.gmembers[g]
+        if xy is not None and len(mem) > 1:
+            k = len(mem) - 1
+            cx = (sum(xy[x][0] for x in mem) - xy[u][0]) / k
+            cy = (sum(xy[x][1] for x in mem) - xy[u][1]) / k
+            s = (xy[u][0] - cx) ** 2 + (xy[u][1] - cy) ** 2
+        pf = self.piece.prefer.get(u)
+        if pf:
+            s -= 1e12 * sum(1 for x in pf if self.label[x] == g and x != u)
+        return s
+
+    def _removable(self, u: int, g: int) -> bool:
+        rest = [x for x in self.gmembers[g] if x != u]
+        allowed = set(rest)
+        seen = {rest[0]}
+        stack = [rest[0]]
+        nbrs = self.piece.nbrs
+        while stack:
+            x = stack.pop()
+            for v in nbrs[x]:
+                if v in allowed and v not in seen:
+                    seen.add(v)
+                    stack.append(v)
+        return len(seen) == len(rest)
+
+
+def _split_by_constraints(piece: Piece, units: list[int], asm: _Assembler) -> None:
+    """Groups for units that cannot reach the threshold anyway: as few groups as constraints allow."""
+    left = set(units)
+    nbrs = piece.nbrs
+    while left:
+        s = min(left)
+        left.discard(s)
+        g = asm.add_group([s], False)
+        dq = deque([s])
+        while dq:
+            u = dq.popleft()
+            for v in nbrs[u]:
+                if v in left and asm.can_join(v, g):
+                    asm.join(v, g)
+                    left.discard(v)
+                    dq.append(v)
+
+
+def solve_piece(piece: Piece, seed: int, params: SolverParams | None = None,
+                deadline: float | None = None,
+                fixed: tuple[list[list[int]], int] | None = None) -> PieceResult:
+    """Plan one piece (connected, one parent, no locked unit). Deterministic for a given seed.
+
+    `fixed` = (packing regions, upper bound) skips the packing step (used after CP-SAT).
+    """
+    params = params or SolverParams()
+    deadline = deadline if deadline is not None else time.monotonic() + 3600.0
+    w, T = piece.w, piece.threshold
+    n = len(w)
+    rng = random.Random(seed)
+    asm = _Assembler(piece)
+    total = sum(w)
+    if total < T:
+        # the whole piece cannot reach the threshold: it stays one group (split only by forbid pairs)
+        _split_by_constraints(piece, list(range(n)), asm)
+        stranded = len(asm.gmembers)
+        return PieceResult(asm.label, 0, 0, True, True, stranded if stranded > 1 else 0, 0)
+    big = [w[u] >= T for u in range(n)]
+    small_ok = [not b for b in big]
+    bigs = [u for u in range(n) if big[u]]
+    for u in bigs:
+        asm.add_group([u], True)
+    smalls = [u for u in range(n) if not big[u]]
+    clusters = _components(smalls, piece.nbrs, small_ok)
+    ub = len(bigs)
+    proven = True
+    timed_out = False
+    if fixed is not None:
+        clusters = []
+        for r in fixed[0]:
+            asm.add_group(r, False)
+        ub = max(fixed[1], len(bigs) + len(fixed[0]))
+        proven = False
+    for cl in clusters:
+        ctot = sum(w[u] for u in cl)
+        if ctot < T:
+            continue
+        regions: list[list[int]] | None = None
+        if len(cl) <= params.exact_units:
+            regions = _pack_exact(piece, cl, params, rng)
+            if regions is not None:
+                ub += len(regions)
+        if regions is None:
+            cb = cluster_bound(cl, w, piece.nbrs, T)
+            packer = _Packer(piece, cl, rng, params, deadline)
+            packer.construct()
+            packer.trim()
+            if len(packer.members) < cb:
+                packer.local_search(cb)
+            timed_out = timed_out or packer.timed_out
+            regions = packer.regions()
+            ub += cb
+            if len(regions) < cb:
+                proven = False
+        for r in regions:
+            asm.add_group(r, False)
+    p = len(asm.gmembers)
+    packing = [list(asm.gmembers[g]) for g in asm.gmembers if not asm.has_big[g]]
+    left = {u for u in range(n) if asm.label[u] < 0}
+    if left:
+        small_groups = {g for g in asm.gmembers if not asm.has_big[g]}
+        asm.grow(left, small_groups)
+    if left:
+        asm.cover_with_big(left)
+    if left:
+        asm.grow(left, None)
+    if left:
+        _split_by_constraints(piece, sorted(left), asm)
+    asm.polish(params.polish_passes)
+    stranded = asm.merge_below()
+    touched = sum(1 for g, m in asm.gmembers.items() if asm.has_big[g] and len(m) > 1)
+    # relabel 0..k-1 in order of first member, so labels do not depend on construction order
+    order: dict[int, int] = {}
+    labels = []
+    for u in range(n):
+        g = asm.label[u]
+        if g not in order:
+            order[g] = len(order)
+        labels.append(order[g])
+    return PieceResult(labels, p, ub, proven and p >= ub, False, stranded, touched, timed_out, packing)
+
+
+def piece_upper_bound(piece: Piece, exact_units: int | None = None, params: SolverParams | None = None) -> int:
+    """Upper bound on p for one piece: #big + per cluster of small units its exact packing (small
+    clusters) or the refined bound of cluster_bound (large ones)."""
+    params = params or SolverParams()
+    if exact_units is None:
+        exact_units = params.exact_units
+    w, T = piece.w, piece.threshold
+    n = len(w)
+    if sum(w) < T:
+        return 0
+    big = [x >= T for x in w]
+    ub = sum(big)
+    smalls = [u for u in range(n) if not big[u]]
+    for cl in _components(smalls, piece.nbrs, [not b for b in big]):
+        if sum(w[u] for u in cl) < T:
+            continue
+        regions = _pack_exact(piece, cl, params, random.Random(0)) if len(cl) <= exact_units else None
+        ub += len(regions) if regions is not None else cluster_bound(cl, w, piece.nbrs, T)
+    return ub

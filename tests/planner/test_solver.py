@@ -1,0 +1,196 @@
+"""Library tests: valid plans on random graphs, optimum on small instances, bounds, determinism."""
+
+from __future__ import annotations
+
+import random
+from functools import cache
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from tests.planner.conftest import Instance, random_instance
+
+from tinhgon.planner import MaxPGreedy, MaxPLocalSearch, check_labels, upper_bound
+
+
+def brute_force_p(inst: Instance) -> int:
+    """Optimum p by exhaustive search: every valid connected group, then the best disjoint packing."""
+    n, T = inst.n, inst.threshold
+    w = inst.households
+    nb = [0] * n
+    for a, b in inst.edges:
+        nb[a] |= 1 << b
+        nb[b] |= 1 << a
+    locked = inst.locked or [False] * n
+    parents = inst.parents or [0] * n
+    forbid = inst.forbid
+    p_locked = sum(1 for i in range(n) if locked[i] and w[i] >= T)
+    # all connected subsets of unlocked units of one parent, by growth from each unit
+    seen: set[int] = set()
+    stack = [1 << i for i in range(n) if not locked[i]]
+    seen.update(stack)
+    while stack:
+        m = stack.pop()
+        members = [i for i in range(n) if m >> i & 1]
+        grow = 0
+        for i in members:
+            grow |= nb[i]
+        grow &= ~m
+        while grow:
+            b = grow & -grow
+            grow ^= b
+            j = b.bit_length() - 1
+            if locked[j] or parents[j] != parents[members[0]]:
+                continue
+            m2 = m | b
+            if m2 not in seen:
+                seen.add(m2)
+                stack.append(m2)
+    good_by_min: dict[int, list[int]] = {}
+    for m in seen:
+        members = [i for i in range(n) if m >> i & 1]
+        s = sum(w[i] for i in members)
+        if s < T or (inst.max_size is not None and s > inst.max_size):
+            continue
+        if any(m >> a & 1 and m >> b & 1 for a, b in forbid):
+            continue
+        good_by_min.setdefault(members[0], []).append(m)
+
+    @cache
+    def best(avail: int) -> int:
+        if not avail:
+            return 0
+        u = (avail & -avail).bit_length() - 1
+        r = best(avail & ~(1 << u))
+        for m in good_by_min.get(u, ()):
+            if m & avail == m:
+                r = max(r, 1 + best(avail & ~m))
+        return r
+
+    free = sum(1 << i for i in range(n) if not locked[i])
+    return p_locked + best(free)
+
+
+def _small_instance(rng: random.Random) -> Instance:
+    n = rng.randint(1, 14)
+    return random_instance(
+        rng, n, parents=rng.choice([1, 1, 2, 3]), locked=rng.choice([0.0, 0.0, 0.1]),
+        forbid=rng.choice([0, 0, 1, 3]), prefer=rng.choice([0, 2]), max_size=rng.random() < 0.25,
+        threshold=rng.choice([400, 600, 900]), mean=rng.choice([150.0, 380.0]))
+
+
+def test_default_solve_reaches_optimum_on_small_instances() -> None:
+    rng = random.Random(2024)
+    total = 520
+    hits = 0
+    for _ in range(total):
+        inst = _small_instance(rng)
+        problem = inst.problem()
+        res = MaxPLocalSearch(seed=0, workers=1).solve(problem)
+        report = check_labels(problem, res.labels.tolist())
+        assert report["valid"], report["violations"]
+        assert report["p"] == res.p
+        opt = brute_force_p(inst)
+        assert res.p <= opt, "claims more groups than the optimum"
+        assert res.upper_bound >= opt, "upper bound below the optimum"
+        if res.proven_optimal:
+            assert res.p == opt
+        hits += res.p == opt
+    assert hits >= 0.95 * total, f"optimum on {hits}/{total} only"
+
+
+def test_upper_bound_is_sound_and_beats_the_trivial_bound() -> None:
+    rng = random.Random(7)
+    stronger = 0
+    for _ in range(120):
+        inst = _small_instance(rng)
+        problem = inst.problem()
+        ub = upper_bound(problem)
+        assert ub >= brute_force_p(inst)
+        trivial = sum(inst.households) // inst.threshold
+        if not inst.locked or not any(inst.locked):
+            assert ub <= trivial
+            stronger += ub < trivial
+    assert stronger > 0
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(seed=st.integers(0, 10_000), n=st.integers(1, 120), parents=st.integers(1, 4),
+       locked=st.sampled_from([0.0, 0.05]), forbid=st.integers(0, 6), prefer=st.integers(0, 6),
+       max_size=st.booleans(), mean=st.sampled_from([60.0, 200.0, 380.0, 900.0]))
+def test_random_graphs_give_valid_plans(seed: int, n: int, parents: int, locked: float, forbid: int,
+                                        prefer: int, max_size: bool, mean: float) -> None:
+    inst = random_instance(random.Random(seed), n, parents=parents, locked=locked, forbid=forbid,
+                           prefer=prefer, max_size=max_size, mean=mean)
+    problem = inst.problem()
+    for cls in (MaxPGreedy, MaxPLocalSearch):
+        res = cls(seed=seed, workers=1).solve(problem)
+        report = check_labels(problem, res.labels.tolist())
+        assert report["valid"], report["violations"][:3]
+        assert report["p"] == res.p <= res.upper_bound
+        assert report["groups"] == res.groups
+        assert int(res.group_households.sum()) == sum(inst.households)
+
+
+def test_large_single_piece_is_valid_and_better_than_greedy() -> None:
+    inst = random_instance(random.Random(1), 600)
+    problem = inst.problem()
+    greedy = MaxPGreedy(seed=0, workers=1).solve(problem)
+    ls = MaxPLocalSearch(seed=0, workers=1).solve(problem)
+    assert check_labels(problem, ls.labels.tolist())["valid"]
+    assert ls.p >= greedy.p
+    assert ls.p <= ls.upper_bound <= sum(inst.households) // inst.threshold
+
+
+def test_units_above_threshold_stay_alone_when_possible() -> None:
+    # path 0-1-2-3: 700 | 300 | 300 | 700; the two small units make a group, big ones stay alone
+    inst = Instance([700, 300, 300, 700], [(0, 1), (1, 2), (2, 3)], 600)
+    res = MaxPLocalSearch(workers=1).solve(inst.problem())
+    assert res.p == 3 and res.touched_big == 0
+    # a small unit with no small neighbour must join a big one: exactly one big unit is touched
+    inst = Instance([700, 100, 700], [(0, 1), (1, 2)], 600)
+    res = MaxPLocalSearch(workers=1).solve(inst.problem())
+    assert res.p == 2 and res.touched_big == 1
+
+
+def test_component_below_threshold_is_one_group_and_reported() -> None:
+    inst = Instance([100, 100, 900, 50], [(0, 1)], 600)  # {0,1} and {3} cannot reach 600
+    res = MaxPLocalSearch(workers=1).solve(inst.problem())
+    assert res.p == 1
+    assert res.labels[0] == res.labels[1]
+    assert sorted(map(sorted, res.below_threshold_components)) == [[0, 1], [3]]
+
+
+def test_same_seed_same_plan_and_workers_do_not_change_it() -> None:
+    inst = random_instance(random.Random(5), 900, parents=12)
+    problem = inst.problem()
+    a = MaxPLocalSearch(seed=3, workers=1).solve(problem)
+    b = MaxPLocalSearch(seed=3, workers=1).solve(problem)
+    solver = MaxPLocalSearch(seed=3, workers=2)
+    solver.pool_min_units = 0  # force the process pool on this small instance
+    c = solver.solve(problem)
+    assert a.labels.tolist() == b.labels.tolist() == c.labels.tolist()
+
+
+def test_dask_local_cluster_gives_the_same_plan() -> None:
+    distributed = pytest.importorskip("distributed")
+    inst = random_instance(random.Random(6), 300, parents=6)
+    problem = inst.problem()
+    ref = MaxPLocalSearch(seed=1, workers=1).solve(problem)
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        res = MaxPLocalSearch(seed=1, dask_address=cluster.scheduler_address).solve(problem)
+    assert res.labels.tolist() == ref.labels.tolist()
+
+
+def test_exact_proves_optimum_on_a_small_map() -> None:
+    pytest.importorskip("ortools")
+    from tinhgon.planner import MaxPExact
+
+    inst = random_instance(random.Random(11), 60, mean=250.0)
+    problem = inst.problem()
+    res = MaxPExact(seed=0, workers=1, time_limit=20).solve(problem)
+    assert check_labels(problem, res.labels.tolist())["valid"]
+    assert res.proven_optimal and res.gap == 0
+    ls = MaxPLocalSearch(seed=0, workers=1).solve(problem)
+    assert res.p >= ls.p
