@@ -4,7 +4,7 @@
 # Chromium + chromium-driver: browser tests of the web app. LibreOffice + fonts-liberation2: DOCX -> PDF
 # reports (Liberation Serif is metric-compatible with Times New Roman). poppler-utils: PDF -> PNG checks.
 set -euo pipefail
-PACKAGES=(postgresql postgresql-contrib)
+PACKAGES=(postgresql postgresql-contrib chromium chromium-driver libreoffice-writer-nogui libreoffice-calc-nogui fonts-liberation2 poppler-utils)
 PACKAGES+=(${TINHGON_EXTRA_DEBIAN_PACKAGES:-})
 SUDO=""
 if [ "$(id -u)" != "0" ]; then SUDO="sudo"; fi

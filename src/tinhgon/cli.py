@@ -41,7 +41,7 @@ _GROUPS: list[tuple[str, str, str]] = [
 _TOP_LEVEL: list[str] = [
     "tinhgon.demo.cli",
     "tinhgon.plans.cli",     # plan create / list / show / export on the registry
-    "tinhgon.rules.cli",     # audit
+    "tinhgon.audit.cli",     # audit
     "tinhgon.io.cli",        # template, import, export
     "tinhgon.web.cli",       # serve
     "tinhgon.reliability.cli",  # backup, restore

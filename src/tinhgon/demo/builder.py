@@ -63,6 +63,11 @@ def build_demo(conn: Connection, progress: Callable[[str], None] | None = None) 
         successor_of[w.id] = lst
 
     # --- groups ---------------------------------------------------------------------------------
+    # demo assumption: the wards' class (loại đơn vị hành chính) is not in the source; large wards class I
+    group_counts = [rng.randint(18, 34) for _ in wards]
+    for w, n in zip(wards, group_counts, strict=True):
+        conn.execute(s.unit_version.update().where(s.unit_version.c.id == w.version_id)
+                     .values(commune_class=1 if n >= 24 else 2))
     centres = np.array([[w.lat, w.lon] for w in wards], dtype=float)
     group_rows: list[dict[str, Any]] = []
     group_meta: list[tuple[int, int, float, float, int]] = []  # (ward index, number, lat, lon, households)
@@ -70,7 +75,7 @@ def build_demo(conn: Connection, progress: Callable[[str], None] | None = None) 
         d = np.sqrt(((centres - centres[wi]) ** 2).sum(axis=1))
         d[wi] = np.inf
         radius = 0.55 * float(d.min())
-        n_groups = rng.randint(18, 34)
+        n_groups = group_counts[wi]
         for n in range(1, n_groups + 1):
             r = radius * math.sqrt(rng.random())
             a = rng.random() * 2 * math.pi

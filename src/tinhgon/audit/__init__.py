@@ -1,0 +1,1 @@
+"""The compliance audit of a unit against the rule packs, read from the registry."""
