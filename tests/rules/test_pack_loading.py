@@ -313,3 +313,9 @@ def test_shipped_packs_all_load_and_copy_cleanly(tmp_path):
         shutil.copytree(d, tmp_path / d.name)
     copy = RuleBook.load([tmp_path / "national", tmp_path / "provinces"])
     assert len(copy.refs()) == len(RuleBook.load(DEFAULT_DIRS).refs())
+
+
+def test_docs_list_every_m_assumption_of_the_shipped_packs(book):
+    docs = (PACKS.parents[3] / "docs" / "rules.md").read_text(encoding="utf-8")
+    missing = [r.rule_id for r in book.assumptions() if f"`{r.rule_id}`" not in docs]
+    assert missing == []
