@@ -1,0 +1,556 @@
+"""Old-to-new address conversion through the registry's lineage.
+
+The registry is read once into memory (every unit version and every lineage link: two queries), then
+an index of names per level is built for each date asked (cached). An address is parsed from its
+right end: province → district → commune, each level optional, each name accent-insensitive and
+preceded or not by its kind ("Phường", "P.", "F.", "Q.", "TP."...). The commune found is a unit id
+valid on the address's date; its successors are followed to the target date. A split commune gives
+all its successors as candidates unless the residential group named in the street part decides it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import defaultdict
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select
+
+from tinhgon.execute.normalize import (
+    GROUP_WORDS,
+    KIND_WORDS,
+    PROVINCE_ALIASES,
+    TRAILING_JUNK,
+    Token,
+    group_rest,
+    name_words,
+    strip_kind,
+    tokenize,
+)
+from tinhgon.registry import schema as s
+
+LEGACY_DAY = dt.date(2025, 6, 30)  # an address without a date is read as written before the 2025 reform
+
+LEVELS = ("province", "district", "commune", "residential_group")
+
+
+@dataclass(slots=True, frozen=True)
+class Version:
+    unit_id: int
+    version_id: int
+    level: str
+    code: str
+    name: str
+    kind: str
+    parent_id: int | None
+    valid_from: dt.date | None
+    valid_to: dt.date | None
+
+    def in_force(self, on: dt.date) -> bool:
+        return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on < self.valid_to)
+
+
+@dataclass(slots=True, frozen=True)
+class Link:
+    to_id: int
+    partial: bool
+    primary: bool
+    effective: dt.date
+
+
+class Snapshot:
+    """Every unit version and lineage link of the registry, in memory."""
+
+    def __init__(self, versions: Iterable[Version], links: Iterable[tuple[int, Link]]) -> None:
+        self.versions: dict[int, list[Version]] = defaultdict(list)
+        for v in versions:
+            self.versions[v.unit_id].append(v)
+        for lst in self.versions.values():
+            lst.sort(key=lambda v: v.valid_from or dt.date.min)
+        self.successors: dict[int, list[Link]] = defaultdict(list)
+        for from_id, link in links:
+            self.successors[from_id].append(link)
+        self._indexes: dict[dt.date, DateIndex] = {}
+
+    @classmethod
+    def load(cls, conn: Connection) -> Snapshot:
+        UV, L, E = s.unit_version, s.lineage_link, s.lineage_event
+        versions = [Version(r.unit_id, r.id, r.level, r.code, r.name, r.kind, r.parent_id, r.valid_from, r.valid_to)
+                    for r in conn.execute(select(UV.c.unit_id, UV.c.id, UV.c.level, UV.c.code, UV.c.name, UV.c.kind,
+                                                 UV.c.parent_id, UV.c.valid_from, UV.c.valid_to))]
+        links = [(int(r.from_unit_id), Link(int(r.to_unit_id), bool(r.partial), bool(r.primary_successor),
+                                            r.effective_date))
+                 for r in conn.execute(
+                     select(L.c.from_unit_id, L.c.to_unit_id, L.c.partial, L.c.primary_successor, E.c.effective_date)
+                     .join(E, E.c.id == L.c.event_id)
+                     .where(L.c.from_unit_id.is_not(None), L.c.to_unit_id.is_not(None),
+                            L.c.from_unit_id != L.c.to_unit_id))]
+        return cls(versions, links)
+
+    def at(self, uid: int, on: dt.date) -> Version | None:
+        for v in self.versions.get(uid, ()):
+            if v.in_force(on):
+                return v
+        return None
+
+    def ancestor(self, uid: int, on: dt.date, level: str) -> Version | None:
+        v = self.at(uid, on)
+        seen = set()
+        while v is not None and v.level != level and v.parent_id is not None and v.unit_id not in seen:
+            seen.add(v.unit_id)
+            v = self.at(v.parent_id, on)
+        return v if v is not None and v.level == level else None
+
+    def index(self, on: dt.date) -> DateIndex:
+        idx = self._indexes.get(on)
+        if idx is None:
+            idx = self._indexes[on] = DateIndex(self, on)
+        return idx
+
+    def follow(self, uid: int, since: dt.date, until: dt.date) -> list[tuple[int, bool]]:
+        """Units in force on UNTIL that UID (in force on SINCE) became: (unit id, primary along the way)."""
+        out: dict[int, bool] = {}
+        stack: list[tuple[int, dt.date, bool, int]] = [(uid, since, True, 0)]
+        while stack:
+            cur, day, primary, depth = stack.pop()
+            if self.at(cur, until) is not None:
+                out[cur] = out.get(cur, False) or primary
+                continue
+            if depth > 50:
+                continue
+            for ln in self.successors.get(cur, ()):
+                if day < ln.effective <= until:
+                    stack.append((ln.to_id, ln.effective, primary and (ln.primary or not ln.partial), depth + 1))
+        return sorted(out.items())
+
+
+class DateIndex:
+    """Names of the units in force on one date, by level and by the units they lie in."""
+
+    def __init__(self, snap: Snapshot, on: dt.date) -> None:
+        self.on = on
+        self.provinces: dict[tuple[str, ...], list[int]] = defaultdict(list)
+        self.districts_in: dict[int | None, dict[tuple[str, ...], list[int]]] = defaultdict(lambda: defaultdict(list))
+        self.communes_in: dict[int | None, dict[tuple[str, ...], list[int]]] = defaultdict(lambda: defaultdict(list))
+        self.groups_in: dict[int, dict[tuple[str, ...], list[int]]] = defaultdict(lambda: defaultdict(list))
+        self.accented: dict[int, tuple[str, ...]] = {}
+        self.version: dict[int, Version] = {}
+        current = {uid: v for uid, vs in snap.versions.items() for v in vs if v.in_force(on)}
+        self.version = current
+
+        def ancestors(v: Version) -> list[int]:
+            out = []
+            seen = {v.unit_id}
+            p = v.parent_id
+            while p is not None and p not in seen and p in current:
+                out.append(p)
+                seen.add(p)
+                p = current[p].parent_id
+            return out
+
+        group_numbers: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
+        for uid, v in current.items():
+            if v.level == "residential_group":
+                if v.parent_id is not None:
+                    rest = group_rest(v.name)
+                    self.groups_in[v.parent_id][rest].append(uid)
+                    if rest and rest[0].isdigit():
+                        group_numbers[v.parent_id][rest[0]].append(uid)
+                continue
+            folded, accented = name_words(strip_kind(v.name))
+            self.accented[uid] = accented
+            if v.level == "province":
+                self.provinces[folded].append(uid)
+            elif v.level == "district":
+                self.districts_in[None][folded].append(uid)
+                for a in ancestors(v):
+                    self.districts_in[a][folded].append(uid)
+            elif v.level == "commune":
+                self.communes_in[None][folded].append(uid)
+                for a in ancestors(v):
+                    self.communes_in[a][folded].append(uid)
+        # "tổ 3" names "Tổ dân phố số 3 Ngọc Thụy" when it is the only group numbered 3 in its commune
+        for parent, nums in group_numbers.items():
+            for num, uids in nums.items():
+                if len(uids) == 1 and (num,) not in self.groups_in[parent]:
+                    self.groups_in[parent][(num,)].append(uids[0])
+        for alias, official in PROVINCE_ALIASES.items():
+            if official in self.provinces and alias not in self.provinces:
+                self.provinces[alias] = list(self.provinces[official])
+        self.maxlen = max((len(k) for tbl in (self.provinces, self.districts_in[None], self.communes_in[None])
+                           for k in tbl), default=1)
+
+
+# --- parsing ----------------------------------------------------------------------------------------
+
+@dataclass(slots=True)
+class _Match:
+    uid: int
+    start: int        # first token, kind prefix included
+    score: float
+
+
+def _kind_prefix(tokens: list[Token], s: int) -> tuple[frozenset[str] | None, int]:
+    for k in (2, 1):
+        if s - k >= 0:
+            key = tuple(t.folded for t in tokens[s - k:s])
+            kinds = KIND_WORDS.get(key)
+            if kinds is not None:
+                return kinds, s - k
+    return None, s
+
+
+def _matches(tokens: list[Token], end: int, table: dict[tuple[str, ...], list[int]], idx: DateIndex,
+             maxlen: int) -> list[_Match]:
+    e = end
+    while e > 0 and tokens[e - 1].comma:
+        e -= 1
+    run = 0
+    while run < maxlen and e - run > 0 and not tokens[e - run - 1].comma:
+        run += 1
+    out: list[_Match] = []
+    for n in range(run, 0, -1):
+        span = tokens[e - n:e]
+        key = tuple(t.folded for t in span)
+        uids = table.get(key)
+        if not uids:
+            continue
+        if len(uids) > 1 and any(t.accented != t.folded for t in span):
+            acc = tuple(t.accented for t in span)
+            exact = [u for u in uids if idx.accented.get(u) == acc]
+            if exact:
+                uids = exact
+        s0 = e - n
+        kinds, ps = _kind_prefix(tokens, s0)
+        boundary = s0 == 0 or tokens[s0 - 1].comma
+        numeric = all(k.isdigit() for k in key)
+        for uid in uids:
+            kind = idx.version[uid].kind
+            if kinds is not None and kind in kinds:
+                out.append(_Match(uid, ps, 3 + 0.1 * n))
+            else:
+                if numeric:  # "5" alone is a house number; "Phường 5" needs its kind word
+                    continue
+                score = (1 if boundary else 0) + 0.1 * n
+                if kinds is not None:
+                    score -= 4   # a kind word that does not fit: probably another level's name
+                out.append(_Match(uid, s0, score))
+    return out
+
+
+@dataclass
+class Parsed:
+    commune: int | None
+    district: int | None
+    province: int | None
+    start: int                       # first token of the commune part (kind word included)
+    score: float
+    group: int | None = None
+    group_span: tuple[int, int] | None = None
+    ties: list[int] = field(default_factory=list)  # other communes that fit as well (ambiguous)
+
+
+def _strip_junk(tokens: list[Token]) -> int:
+    end = len(tokens)
+    changed = True
+    while changed:
+        changed = False
+        while end > 0 and (tokens[end - 1].comma or (tokens[end - 1].folded.isdigit()
+                                                      and len(tokens[end - 1].folded) >= 5)):
+            end -= 1
+            changed = True
+        for junk in TRAILING_JUNK:
+            n = len(junk)
+            if end >= n and tuple(t.folded for t in tokens[end - n:end]) == junk:
+                end -= n
+                changed = True
+    return end
+
+
+def parse(tokens: list[Token], idx: DateIndex) -> Parsed | None:
+    end = _strip_junk(tokens)
+    if end == 0:
+        return None
+    best: dict[int, tuple[float, int | None, int | None, int]] = {}
+    ml = idx.maxlen
+    prov_opts: list[_Match | None] = [*_matches(tokens, end, idx.provinces, idx, ml), None]
+    for pm in prov_opts:
+        e1 = pm.start if pm else end
+        ps = (10 + pm.score) if pm else 0.0
+        pid = pm.uid if pm else None
+        dopts: list[_Match | None] = [*_matches(tokens, e1, idx.districts_in.get(pid, {}), idx, ml), None]
+        for dm in dopts:
+            e2 = dm.start if dm else e1
+            ds = (10 + dm.score) if dm else 0.0
+            scope = dm.uid if dm else pid
+            if scope is None and pm is None and dm is None:
+                table = idx.communes_in.get(None, {})
+            else:
+                table = idx.communes_in.get(scope, {})
+            for cm in _matches(tokens, e2, table, idx, ml):
+                total = ps + ds + 10 + cm.score
+                prev = best.get(cm.uid)
+                if prev is None or total > prev[0]:
+                    best[cm.uid] = (total, dm.uid if dm else None, pid, cm.start)
+    if not best:
+        return None
+    top = max(v[0] for v in best.values())
+    winners = sorted(uid for uid, v in best.items() if v[0] >= top - 1e-9)
+    uid = winners[0]
+    total, did, pid, start = best[uid]
+    out = Parsed(commune=uid, district=did, province=pid, start=start, score=total, ties=winners[1:])
+    if not out.ties:
+        _find_group(tokens, out, idx)
+    return out
+
+
+def _find_group(tokens: list[Token], parsed: Parsed, idx: DateIndex) -> None:
+    assert parsed.commune is not None
+    groups = idx.groups_in.get(parsed.commune)
+    if not groups:
+        return
+    limit = parsed.start
+    for i in range(limit - 1, -1, -1):
+        for gw in GROUP_WORDS:
+            n = len(gw)
+            if i + n > limit or tuple(t.folded for t in tokens[i:i + n]) != gw:
+                continue
+            j = i + n
+            if j < limit and tokens[j].folded == "so":
+                j += 1
+            stop = j
+            while stop < limit and not tokens[stop].comma:
+                stop += 1
+            for k in range(stop, j, -1):
+                found = groups.get(tuple(t.folded for t in tokens[j:k]))
+                if found and len(found) == 1:
+                    parsed.group = found[0]
+                    parsed.group_span = (i, k)
+                    return
+            break
+
+
+# --- conversion -------------------------------------------------------------------------------------
+
+@dataclass
+class Candidate:
+    code: str
+    name: str
+    province_code: str | None
+    default: bool
+    address: str
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"code": self.code, "name": self.name, "province_code": self.province_code,
+                "default": self.default, "address": self.address}
+
+
+@dataclass
+class Conversion:
+    address: str
+    at: dt.date
+    to: dt.date
+    status: str                      # converted | unchanged | split_candidates | not_found | ambiguous
+    new_address: str = ""
+    new_commune_code: str = ""
+    new_province_code: str = ""
+    candidates: list[Candidate] = field(default_factory=list)
+    old: dict[str, Any] = field(default_factory=dict)
+    group: dict[str, Any] | None = None
+    note: str = ""
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "address": self.address, "at": self.at.isoformat(), "to": self.to.isoformat(), "status": self.status,
+            "new_address": self.new_address, "new_commune_code": self.new_commune_code,
+            "new_province_code": self.new_province_code,
+            "candidates": [c.as_dict() for c in self.candidates], "old": self.old, "group": self.group,
+            "note": self.note,
+        }
+
+
+class Converter:
+    """Converts addresses with one registry snapshot; results are cached per (text, date)."""
+
+    def __init__(self, snap: Snapshot, to: dt.date | None = None) -> None:
+        self.snap = snap
+        self.to = to or dt.date.today()
+        self._cache: dict[tuple[str, dt.date | None], Conversion] = {}
+
+    @classmethod
+    def from_connection(cls, conn: Connection, to: dt.date | None = None) -> Converter:
+        return cls(Snapshot.load(conn), to)
+
+    def convert(self, address: str, at: dt.date | None = None) -> Conversion:
+        key = (address, at)
+        hit = self._cache.get(key)
+        if hit is None:
+            hit = self._convert(address, at)
+            self._cache[key] = hit
+        return hit
+
+    def _convert(self, address: str, at: dt.date | None) -> Conversion:
+        tokens = tokenize(address)
+        day = at or LEGACY_DAY
+        parsed = parse(tokens, self.snap.index(day))
+        if at is None and self.to != day and (parsed is None or parsed.score < 2 * 13):
+            # no date given and the legacy reading is weak: maybe it is already written the new way
+            alt = parse(tokens, self.snap.index(self.to))
+            if alt is not None and not alt.ties and (parsed is None or alt.score > parsed.score):
+                parsed, day = alt, self.to
+        if parsed is None:
+            return Conversion(address, day, self.to, "not_found",
+                              note="không nhận ra đơn vị cấp xã trong địa chỉ")
+        idx = self.snap.index(day)
+        old = self._describe(parsed.commune, day)
+        if parsed.ties:
+            conv = Conversion(address, day, self.to, "ambiguous", old=old,
+                              note="địa chỉ khớp nhiều đơn vị cấp xã: "
+                                   + "; ".join(self._label(u, day) for u in [parsed.commune, *parsed.ties]))
+            conv.old["matches"] = [self._describe(u, day) for u in [parsed.commune, *parsed.ties]]
+            return conv
+        assert parsed.commune is not None
+        street = self._street(address, tokens, parsed)
+        communes = self.snap.follow(parsed.commune, day, self.to)
+        group_new: list[tuple[int, bool]] = []
+        group_info: dict[str, Any] | None = None
+        if parsed.group is not None:
+            gv = idx.version[parsed.group]
+            group_new = self.snap.follow(parsed.group, day, self.to)
+            group_info = {"code": gv.code, "name": gv.name,
+                          "new": [{"code": v.code, "name": v.name} for v in
+                                  (self.snap.at(u, self.to) for u, _ in group_new) if v is not None]}
+        if not communes:
+            return Conversion(address, day, self.to, "not_found", old=old, group=group_info,
+                              note="đơn vị cấp xã đã giải thể, không có đơn vị kế thừa")
+        chosen: int | None = None
+        group_text: str | None = None
+        if len(group_new) == 1:
+            gid = group_new[0][0]
+            parent = self.snap.ancestor(gid, self.to, "commune")
+            if parent is not None and parent.unit_id in {u for u, _ in communes}:
+                chosen = parent.unit_id
+                gnow = self.snap.at(gid, self.to)
+                gthen = idx.version[parsed.group] if parsed.group is not None else None
+                if gnow is not None and gthen is not None and (gid != gthen.unit_id or gnow.name != gthen.name):
+                    group_text = gnow.name
+        if chosen is None and len(communes) == 1:
+            chosen = communes[0][0]
+        if chosen is None:
+            cands = [Candidate(v.code, v.name, self._province_code(u), primary,
+                               self._compose(street, None, u, keep_group=parsed.group_span is not None,
+                                             tokens=tokens, address=address, parsed=parsed))
+                     for u, primary in communes if (v := self.snap.at(u, self.to)) is not None]
+            provinces = {c.province_code for c in cands}
+            return Conversion(address, day, self.to, "split_candidates", candidates=cands, old=old, group=group_info,
+                              new_province_code=provinces.pop() if len(provinces) == 1 else "",
+                              note="xã/phường cũ được chia cho nhiều đơn vị mới; địa chỉ không đủ để chọn")
+        v = self.snap.at(chosen, self.to)
+        assert v is not None
+        new_address = self._compose(street, group_text, chosen, keep_group=group_text is None,
+                                    tokens=tokens, address=address, parsed=parsed)
+        status = "converted"
+        if chosen == parsed.commune and group_text is None and self._same_chain(parsed.commune, day):
+            status = "unchanged"
+        return Conversion(address, day, self.to, status, new_address=new_address, new_commune_code=v.code,
+                          new_province_code=self._province_code(chosen), old=old, group=group_info,
+                          note="đơn vị mới xác định qua tổ dân phố/thôn" if len(communes) > 1 else "")
+
+    # --- helpers -----------------------------------------------------------------------------------
+
+    def _same_chain(self, uid: int, day: dt.date) -> bool:
+        """True when the unit and every unit above it are the very same versions on both dates."""
+        v: Version | None = self.snap.at(uid, day)
+        while v is not None:
+            now = self.snap.at(v.unit_id, self.to)
+            if now is None or now.version_id != v.version_id:
+                return False
+            v = self.snap.at(v.parent_id, day) if v.parent_id is not None else None
+        return True
+
+    def _province_code(self, uid: int) -> str:
+        p = self.snap.ancestor(uid, self.to, "province")
+        return p.code if p else ""
+
+    def _label(self, uid: int, day: dt.date) -> str:
+        v = self.snap.at(uid, day)
+        if v is None:
+            return str(uid)
+        chain = [v.name]
+        p = self.snap.at(v.parent_id, day) if v.parent_id is not None else None
+        while p is not None:
+            chain.append(p.name)
+            p = self.snap.at(p.parent_id, day) if p.parent_id is not None else None
+        return ", ".join(chain)
+
+    def _describe(self, uid: int | None, day: dt.date) -> dict[str, Any]:
+        out: dict[str, Any] = {}
+        v = self.snap.at(uid, day) if uid is not None else None
+        while v is not None:
+            out[v.level] = {"code": v.code, "name": v.name}
+            v = self.snap.at(v.parent_id, day) if v.parent_id is not None else None
+        return out
+
+    @staticmethod
+    def _street(address: str, tokens: list[Token], parsed: Parsed) -> str:
+        if parsed.start == 0:
+            return ""
+        end_char = tokens[parsed.start].start
+        return address[:end_char]
+
+    def _compose(self, street: str, group_text: str | None, commune: int, *, keep_group: bool,
+                 tokens: list[Token], address: str, parsed: Parsed) -> str:
+        left = street
+        if not keep_group and parsed.group_span is not None:
+            a, b = parsed.group_span
+            left = address[:tokens[a].start] + address[tokens[b - 1].end:tokens[parsed.start].start]
+        parts = [p.strip(" -") for p in left.replace(";", ",").split(",")]
+        parts = [p for p in parts if p]
+        if group_text:
+            parts.append(group_text)
+        v: Version | None = self.snap.at(commune, self.to)
+        while v is not None:
+            parts.append(v.name)
+            v = self.snap.at(v.parent_id, self.to) if v.parent_id is not None else None
+        return ", ".join(parts)
+
+
+def level_label(level: str) -> str:
+    return {"province": "tỉnh", "district": "huyện", "commune": "xã", "residential_group": "tổ dân phố/thôn"}[level]
+
+
+# --- batch ------------------------------------------------------------------------------------------
+
+BATCH_COLUMNS = ("new_address", "new_commune_code", "new_province_code", "candidates", "status")
+
+
+def convert_rows(conv: Converter, header: list[str], rows: Iterable[list[str]], at: dt.date | None,
+                 *, file: str = "") -> tuple[list[str], list[list[str]], dict[str, int]]:
+    """Add the conversion columns to each row; the input columns are kept as they were."""
+    from tinhgon.errors import BadInput
+
+    lowered = [h.strip().lower().lstrip("\ufeff") for h in header]
+    if "address" not in lowered:
+        raise BadInput("thiếu cột 'address' (địa chỉ cần chuyển đổi)", file=file, row=1)
+    col = lowered.index("address")
+    clash = [c for c in BATCH_COLUMNS if c in lowered]
+    if clash:
+        raise BadInput(f"tệp đầu vào đã có cột {', '.join(clash)}; đổi tên cột đó trước", file=file, row=1)
+    out_header = [*header, *BATCH_COLUMNS]
+    out_rows: list[list[str]] = []
+    counts: dict[str, int] = defaultdict(int)
+    width = len(header)
+    for cells in rows:
+        cells = [*cells, *[""] * (width - len(cells))] if len(cells) < width else list(cells)
+        text = (cells[col] or "").strip()
+        if not text:
+            out_rows.append([*cells, "", "", "", "", "empty"])
+            counts["empty"] += 1
+            continue
+        r = conv.convert(text, at)
+        counts[r.status] += 1
+        out_rows.append([*cells, r.new_address, r.new_commune_code, r.new_province_code,
+                         ";".join(c.code for c in r.candidates), r.status])
+    return out_header, out_rows, dict(counts)
