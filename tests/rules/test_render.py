@@ -67,3 +67,21 @@ def test_render_dispatch_and_unknown_format(report):
     assert render(report, "json").startswith("{")
     with pytest.raises(BadInput, match="pdf"):
         render(report, "pdf")
+
+
+def test_write_report_returns_text_or_writes_files(report, tmp_path):
+    from tinhgon.rules.render import write_report
+
+    assert write_report(report, "text", None).startswith("BÁO CÁO")
+    assert write_report(report, "json", tmp_path / "a.json") is None
+    assert json.loads((tmp_path / "a.json").read_text(encoding="utf-8"))["date"] == "2024-08-01"
+    write_report(report, "xlsx", tmp_path / "a.xlsx")
+    assert load_workbook(tmp_path / "a.xlsx").sheetnames[0] == "Tổng hợp"
+    with pytest.raises(BadInput, match="xlsx"):
+        write_report(report, "xlsx", None)
+
+
+def test_title_types_from_catalogue_match_titles_yaml(book, title_types):
+    from tinhgon.rules.audit import title_types_from_catalogue
+
+    assert title_types_from_catalogue(book) == title_types

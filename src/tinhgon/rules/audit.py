@@ -480,11 +480,17 @@ def audit_units(root: Unit, units: list[Unit], holdings: list[TitleHolding], peo
     for r in rows:
         if r.commune_code:
             group_count_by_commune[r.commune_code] += 1
+    cpt_by_commune: dict[int, list[TitleHolding]] = defaultdict(list)
+    for h in active:
+        if tgroup(h) == TitleGroup.COMMUNE_PART_TIME:
+            home = commune_of(by_id[h.unit_id])
+            if home is not None:
+                cpt_by_commune[home.id].append(h)
     for c in commune_units:
         parent = parent_of(c)
         crow = CommuneRow(c.id, c.code, c.name, c.commune_class, groups=group_count_by_commune.get(c.code, 0))
         commune_rows.append(crow)
-        cpt = [h for h in active if tgroup(h) == TitleGroup.COMMUNE_PART_TIME and commune_of(by_id[h.unit_id]) is c]
+        cpt = cpt_by_commune.get(c.id, [])
         crow.people = len({h.person_id for h in cpt})
         crow.titles = len({(h.person_id, h.title_code) for h in cpt})
         try:
@@ -535,6 +541,12 @@ def audit_units(root: Unit, units: list[Unit], holdings: list[TitleHolding], peo
         communes=commune_rows, budget=budget, problems=problems, basis=basis.sorted(), notices=notices,
         title_names={code: t.name_vi for code, t in title_types.items()},
     )
+
+
+def title_types_from_catalogue(book: RuleBook) -> dict[str, TitleType]:
+    """The title catalogue (titles.yaml) as domain TitleTypes, for callers without a registry."""
+    return {code: TitleType(code, t.name_vi, t.name_en, Level(t.level), TitleGroup(t.group),
+                            t.requires_party_member, t.sort_order) for code, t in book.titles.items()}
 
 
 def _descendants(root: Unit, by_id: dict[int, Unit]) -> set[int]:

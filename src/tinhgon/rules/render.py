@@ -120,6 +120,28 @@ def render(report: AuditReport, fmt: str) -> str | bytes:
     raise BadInput(f"định dạng {fmt!r} không hỗ trợ, chọn một trong {', '.join(FORMATS)} (unknown format)")
 
 
+def write_report(report: AuditReport, fmt: str, output: str | os.PathLike[str] | None) -> str | None:
+    """Write the report to ``output`` (or return text/json when ``output`` is None).
+
+    XLSX needs a file. The file is written only after rendering succeeded, so a failure leaves nothing.
+    """
+    if fmt == "xlsx" and output is None:
+        from tinhgon.errors import BadInput
+
+        raise BadInput("định dạng xlsx cần --output TỆP (xlsx needs an output file)")
+    content = render(report, fmt)
+    if output is None:
+        assert isinstance(content, str)
+        return content
+    if isinstance(content, bytes):
+        with open(output, "wb") as fh:
+            fh.write(content)
+    else:
+        with open(output, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(content)
+    return None
+
+
 # --- XLSX -----------------------------------------------------------------------------------------
 
 _FONT = "Times New Roman"
