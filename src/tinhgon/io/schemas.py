@@ -11,6 +11,7 @@ from __future__ import annotations
 import datetime as dt
 import math
 import re
+from array import array
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from functools import cache
@@ -434,6 +435,26 @@ class ValidatedBatch:
             raise ValidationFailed(self.problems, total_errors=self.error_count)
 
 
+class _Locations:
+    """Where each record came from, in two compact arrays (a million tuples would cost ~100 MB)."""
+
+    def __init__(self, sheets: Sequence[Sheet]) -> None:
+        self.sheets = sheets
+        self.sheet_no = array("H")
+        self.rows = array("L")
+
+    def append(self, sheet_no: int, row: int) -> None:
+        self.sheet_no.append(sheet_no)
+        self.rows.append(row)
+
+    def sheet(self, i: int) -> Sheet:
+        return self.sheets[self.sheet_no[i]]
+
+    def __getitem__(self, i: int) -> tuple[str, str | None, int]:
+        sheet = self.sheet(i)
+        return sheet.file, sheet.sheet, self.rows[i]
+
+
 class _Collector:
     def __init__(self, limit: int) -> None:
         self.items: list[Problem] = []
@@ -491,14 +512,14 @@ def validate(kind: str, table: Table, context: ValidationContext | None = None) 
         out.add(p)
     convs = {c.field: _converter(c, ctx) for c in sch.columns}
     records: list[dict[str, Any]] = []
-    where: list[tuple[str, str | None, int]] = []  # (file, sheet, row) per record, for cross-row checks
-    seen: dict[tuple[Any, ...], int] = {}          # key -> index into records
+    where = _Locations(table.sheets)                 # (file, sheet, row) per record, for cross-row checks
+    seen: dict[Any, int] = {}                      # key -> index into records
     row_count = 0
     fields = [c.field for c in sch.columns]
     key_required = [k for k in sch.key if sch.column(k).required]
     today = ctx.today or dt.date.today()
 
-    for sheet in table.sheets:
+    for sheet_no, sheet in enumerate(table.sheets):
         present = [(c, sheet.columns[c.field], convs[c.field]) for c in sch.columns
                    if c.field in sheet.columns]
         absent = [c.field for c in sch.columns if c.field not in sheet.columns]
@@ -536,13 +557,15 @@ def validate(kind: str, table: Table, context: ValidationContext | None = None) 
                     out.add(_problem(sheet, number, col, raw, _min_vi(col), _min_en(col)))
                     bad = True
                 elif col.max is not None and value > col.max:
-                    out.add(_problem(sheet, number, col, raw, f"phải trong khoảng {col.min} đến {col.max}",
-                                     f"must be between {col.min} and {col.max}"))
+                    out.add(_problem(sheet, number, col, raw,
+                                     f"phải nằm trong khoảng từ {col.min:g} đến {col.max:g}",
+                                     f"must be between {col.min:g} and {col.max:g}"))
                     bad = True
                 rec[col.field] = value
             bad |= _row_checks(kind, sheet, number, rec, out, today)
-            key = tuple(rec.get(k) for k in sch.key)
             if all(rec.get(k) is not None for k in key_required):
+                # a one-field key is stored as itself: a million 1-tuples would cost ~60 MB
+                key: Any = rec[sch.key[0]] if len(sch.key) == 1 else tuple(rec.get(k) for k in sch.key)
                 if kind == "adjacency":
                     key = tuple(sorted(key))
                 if key in seen:
@@ -556,9 +579,8 @@ def validate(kind: str, table: Table, context: ValidationContext | None = None) 
                 else:
                     seen[key] = len(records)
             records.append(rec)
-            where.append((sheet.file, sheet.sheet, number))
-    cols_of = {s.file + "\0" + (s.sheet or ""): s for s in table.sheets}
-    _cross_checks(kind, sch, records, where, cols_of, ctx, out)
+            where.append(sheet_no, number)
+    _cross_checks(kind, sch, records, where, ctx, out)
     order = {f: i for i, f in enumerate(table.files)}
     problems = sorted(out.items, key=lambda p: (order.get(p.file, len(order)), p.sheet or "", p.row or 0,
                                                 p.col_index or 0))
@@ -645,11 +667,8 @@ def _row_checks(kind: str, sheet: Sheet, number: int, rec: dict[str, Any], out: 
 
 
 def _cross_checks(kind: str, sch: Schema, records: list[dict[str, Any]],
-                  where: list[tuple[str, str | None, int]], sheets: Mapping[str, Sheet],
-                  ctx: ValidationContext, out: _Collector) -> None:
-    def sheet_of(i: int) -> Sheet:
-        file, sheet, _ = where[i]
-        return sheets[file + "\0" + (sheet or "")]
+                  where: _Locations, ctx: ValidationContext, out: _Collector) -> None:
+    sheet_of = where.sheet
 
     def lookup(cb: Callable[[str], bool] | None) -> Callable[[str], bool]:
         cache: dict[str, bool] = {}
@@ -708,7 +727,7 @@ def _cross_checks(kind: str, sch: Schema, records: list[dict[str, Any]],
 
 
 def _cycles(records: list[dict[str, Any]], codes: Mapping[str, int],
-            where: list[tuple[str, str | None, int]], sheet_of: Callable[[int], Sheet],
+            where: _Locations, sheet_of: Callable[[int], Sheet],
             sch: Schema, out: _Collector) -> None:
     """Report each cycle of parent links once (a unit that is its own parent is reported per row)."""
     state: dict[str, int] = {}   # 1 = on the current path, 2 = done

@@ -9,7 +9,6 @@ hidden sheets, which python-calamine (used for speed) cannot report.
 from __future__ import annotations
 
 import csv
-import io
 import itertools
 import re
 import sys
@@ -308,10 +307,23 @@ def read_csv_rows(path: Path, *, file: str | None = None) -> Iterator[tuple[int,
     return _csv_records(text, name)
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their endings, as slices: io.StringIO would hold a second, 4-byte-per-
+    character copy of the whole file (hundreds of MB for a million rows)."""
+    pos, end = 0, len(text)
+    while pos < end:
+        nl = text.find("\n", pos)
+        if nl < 0:
+            yield text[pos:]
+            return
+        yield text[pos:nl + 1]
+        pos = nl + 1
+
+
 def _csv_records(text: str, name: str) -> Iterator[tuple[int, list[Any]]]:
     newline = text.find("\n")
     delimiter = _sniff_delimiter(text[: newline if newline >= 0 else len(text)])
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    reader = csv.reader(_lines(text), delimiter=delimiter, strict=False)
     number = 0
     try:
         for cells in reader:
