@@ -13,6 +13,7 @@ import itertools
 import re
 import sys
 import zipfile
+import zlib
 from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path, PurePosixPath
@@ -136,7 +137,12 @@ def read_table(paths: Path | str | Sequence[Path | str], spec: HeaderSpec) -> Ta
         with open(path, "rb") as fh:
             magic = fh.read(8)
         if magic.startswith(b"PK\x03\x04") or magic.startswith(b"PK\x05\x06"):
-            _read_xlsx(path, name, spec, table)
+            try:
+                _read_xlsx(path, name, spec, table)
+            except BadInput:
+                raise
+            except Exception as exc:  # any other failure of a reader on a damaged file: one clear message
+                raise BadInput(f"tệp XLSX bị hỏng: {exc} / damaged XLSX file", file=name) from None
         elif magic.startswith(b"\xd0\xcf\x11\xe0"):
             raise BadInput("tệp Excel 97-2003 (.xls) không được hỗ trợ: hãy lưu lại thành .xlsx / "
                            "old .xls workbooks are not supported: save as .xlsx", file=name)
@@ -331,6 +337,8 @@ def _csv_records(text: str, name: str) -> Iterator[tuple[int, list[Any]]]:
             yield number, cells
     except csv.Error as exc:
         raise BadInput(f"CSV hỏng: {exc} / malformed CSV", file=name, row=number + 1) from None
+    except Exception as exc:  # never a traceback for a bad file
+        raise BadInput(f"không đọc được CSV: {exc} / cannot read CSV", file=name, row=number + 1) from None
 
 
 def _read_csv(path: Path, name: str, spec: HeaderSpec, table: Table) -> None:
@@ -354,6 +362,10 @@ def _read_csv(path: Path, name: str, spec: HeaderSpec, table: Table) -> None:
 
 # --- XLSX ---------------------------------------------------------------------------------------
 
+# Everything zipfile/zlib raise for a damaged archive (NotImplementedError: odd compression/version;
+# RuntimeError: encrypted member).
+_ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, KeyError,
+               NotImplementedError, RuntimeError)
 _NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 _NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _FORMULA_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
@@ -409,7 +421,7 @@ def check_zip(path: Path, name: str) -> zipfile.ZipFile:
 def _read_member(zf: zipfile.ZipFile, member: str, name: str) -> bytes:
     try:
         return zf.read(member)
-    except (zipfile.BadZipFile, OSError, EOFError, KeyError, ValueError, NotImplementedError) as exc:
+    except _ZIP_ERRORS as exc:
         raise BadInput(f"tệp XLSX bị hỏng ({member}): {exc} / damaged XLSX", file=name) from None
 
 
@@ -470,7 +482,7 @@ def _scan_sheet_xml(zf: zipfile.ZipFile, part: str, name: str) -> tuple[bool, li
                 # keep enough to catch a tag split between chunks, without counting a merge twice
                 cut = buf.rfind(b"<")
                 tail = buf[cut:] if cut >= 0 and len(buf) - cut < 512 else b""
-    except (zipfile.BadZipFile, OSError, EOFError, ValueError, NotImplementedError) as exc:
+    except _ZIP_ERRORS as exc:
         raise BadInput(f"tệp XLSX bị hỏng hoặc bị cắt cụt ({part}): {exc} / damaged or truncated XLSX",
                        file=name) from None
     return has_formula, list(dict.fromkeys(merges)), overlong
@@ -491,7 +503,7 @@ def _formula_cells(zf: zipfile.ZipFile, part: str, limit: int = 50) -> list[tupl
                     el.clear()
                     if len(found) >= limit:
                         break
-    except (ET.ParseError, zipfile.BadZipFile, OSError, EOFError, ValueError):
+    except (ET.ParseError, *_ZIP_ERRORS):
         pass  # the calamine pass reports the damage
     return found
 
