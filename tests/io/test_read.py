@@ -291,3 +291,33 @@ def test_unknown_legacy_text_refused(write_csv: Callable[..., Path]) -> None:
     body = HEADER + "\n" + "".join(f"U{i},{n},,1,,,\n" for i, n in enumerate(names))
     err = _refused("units", write_csv("weird.csv", body))
     assert any("bảng mã" in p.reason_vi for p in err.problems)
+
+
+@pytest.mark.parametrize("fmt", ["xlsx", "csv"])
+def test_mutated_files_only_ever_raise_bad_input(tmp_path: Path, fmt: str) -> None:
+    # Random byte flips, cuts and insertions in a valid file: each must load or be refused cleanly.
+    import random
+
+    from tinhgon.io.templates import export_rows
+
+    src = tmp_path / f"ok.{fmt}"
+    export_rows("units", [{"code": f"U{i}", "name": "Phường Bồ Đề", "households": i} for i in range(30)], src)
+    data = src.read_bytes()
+    rnd = random.Random(20251122)
+    for it in range(150):
+        b = bytearray(data)
+        for _ in range(rnd.randint(1, 12)):
+            i = rnd.randrange(len(b))
+            op = rnd.random()
+            if op < 0.5:
+                b[i] = rnd.randrange(256)
+            elif op < 0.75:
+                del b[i:i + rnd.randint(1, 40)]
+            else:
+                b[i:i] = bytes(rnd.randrange(256) for _ in range(rnd.randint(1, 8)))
+        path = tmp_path / f"m{it}.{fmt}"
+        path.write_bytes(bytes(b))
+        try:
+            load("units", path)
+        except BadInput as exc:
+            assert path.name in str(exc) or isinstance(exc, ValidationFailed)

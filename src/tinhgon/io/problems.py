@@ -154,30 +154,44 @@ def annotate_workbook(src: str | Path, problems: Sequence[Problem], dst: str | P
         wb.save(dst)
         return dst
 
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Dữ liệu"
+    # CSV: stream rows into a write-only workbook, so a big file costs little memory.
+    from openpyxl.cell import WriteOnlyCell
+
     by_row: dict[int, list[Problem]] = {}
     for p in mine:
         by_row.setdefault(p.row or 1, []).append(p)
-    width = 0
-    rows = list(read_csv_rows(src))
-    for _number, cells in rows:
-        width = max(width, len(cells))
-    for number, cells in rows:
-        for j, value in enumerate(cells, start=1):
-            c = ws.cell(row=number, column=j, value=value)
-            c.data_type = "s"  # keep text as text: a CSV value is never a formula
-        items = by_row.get(number, [])
-        if number == 1:
-            ws.cell(row=1, column=width + 1, value="Lỗi / Problems").font = Font(bold=True)
-        if items:
-            ws.cell(row=number, column=width + 1,
-                    value="; ".join(f"{p.column or ''}: {p.reason_vi}" for p in items)[:32000])
-            for p in items:
-                cell = ws.cell(row=number, column=p.col_index or 1)
-                cell.fill = fills[p.severity]
-                cell.comment = Comment(f"{p.reason_vi} / {p.reason_en}"[:30000], "tinhgon")
+    width = max((len(cells) for _, cells in read_csv_rows(src)), default=0)
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Dữ liệu")
     ws.freeze_panes = "A2"
+    expected = 1
+    for number, cells in read_csv_rows(src):
+        while expected < number:  # keep Excel's row numbers equal to the CSV's record numbers
+            ws.append([])
+            expected += 1
+        expected += 1
+        items = by_row.get(number, [])
+        per_cell: dict[int, list[Problem]] = {}
+        for p in items:
+            per_cell.setdefault(p.col_index or 1, []).append(p)
+        out = []
+        for j in range(1, max(width, len(cells)) + 2):
+            value = cells[j - 1] if j <= len(cells) else None
+            if j == width + 1:
+                value = ("Lỗi / Problems" if number == 1 else
+                         "; ".join(f"{p.column or ''}: {p.reason_vi}" for p in items)[:32000] or None)
+            cell = WriteOnlyCell(ws, value=value)
+            if isinstance(value, str):
+                cell.data_type = "s"  # keep text as text: a CSV value is never a formula
+            if number == 1 and j == width + 1:
+                cell.font = Font(bold=True)
+            if j in per_cell:
+                here = per_cell[j]
+                worst = "error" if any(p.severity == "error" for p in here) else "warning"
+                cell.fill = fills[worst]
+                cell.comment = Comment("\n".join(f"{p.reason_vi} / {p.reason_en}" for p in here)[:30000],
+                                       "tinhgon")
+            out.append(cell)
+        ws.append(out)
     wb.save(dst)
     return dst
