@@ -175,5 +175,16 @@ class Effect:
         months = self.payback_months
         if months is None:
             return None
-        y, m = divmod(self.effective.month - 1 + months, 12)
-        return dt.date(self.effective.year + y, m + 1, 1)
+        return add_months(self.effective, months)
+
+
+def add_months(day: dt.date, months: int) -> dt.date:
+    """The same day MONTHS later (the last day of a shorter month when it has no such day)."""
+    y, m = divmod(day.month - 1 + months, 12)
+    year, month = day.year + y, m + 1
+    for d in (day.day, 30, 29, 28):
+        try:
+            return dt.date(year, month, min(day.day, d))
+        except ValueError:
+            continue
+    raise AssertionError("unreachable")

@@ -173,15 +173,14 @@ def load_context(conn: Connection, plan: Plan, effective: dt.date, book: RuleBoo
         ctx.max_titles[g.label] = gt.max_titles
         ctx.pairs[g.label] = list(gt.encouraged_pairs) if gt.concurrency_encouraged else []
 
+    unknown_quota: list[str] = []
     for cid, c in sorted(communes.items(), key=lambda kv: kv[1].code):
         try:
             q = book.commune_part_time_quota(c, effective, parent=commune_parent[cid])
         except RuleError as exc:
             ctx.quotas[cid] = None
             ctx.ended[cid] = False
-            ctx.notes.append(f"{c.name} ({c.code}): không xác định được định mức người hoạt động không chuyên "
-                             f"trách ({exc}); đề xuất không vượt quá số người đang làm. Có thể cho biết loại "
-                             f"đơn vị bằng --commune-class {c.code}:<loại>.")
+            unknown_quota.append(f"{c.name} ({c.code}): {exc}")
             continue
         ctx.cite(q.refs)
         ctx.ended[cid] = q.ended
@@ -189,6 +188,11 @@ def load_context(conn: Connection, plan: Plan, effective: dt.date, book: RuleBoo
         if q.ended:
             ctx.notes.append(f"{c.name} ({c.code}): từ ngày hiệu lực không còn bố trí người hoạt động không chuyên "
                              f"trách cấp xã ({q.ref.cite()}); phần cấp xã của đề xuất để trống.")
+    if unknown_quota:
+        ctx.notes.append(
+            f"Không xác định được định mức người hoạt động không chuyên trách của {len(unknown_quota)} xã/phường "
+            f"({'; '.join(unknown_quota)}): đề xuất không vượt quá số người đang làm, quỹ phụ cấp cấp xã tính bằng 0. "
+            f"Có thể cho biết loại đơn vị bằng --commune-class MÃ_XÃ:LOẠI.")
     return ctx
 
 
@@ -514,7 +518,8 @@ def build_report(conn: Connection, plan_name: str, *, book: RuleBook | None = No
             cf = book.commune_part_time_fund(c, eff, parent=ctx.commune_parent[cid])
         except RuleError as exc:
             commune_fund[cid] = 0
-            ctx.notes.append(f"{c.name} ({c.code}): không tính được quỹ phụ cấp cấp xã ({exc}); tính bằng 0.")
+            if ctx.quotas.get(cid) is not None:  # an unknown quota is already explained once
+                ctx.notes.append(f"{c.name} ({c.code}): không tính được quỹ phụ cấp cấp xã ({exc}); tính bằng 0.")
             continue
         ctx.cite(cf.refs)
         commune_fund[cid] = cf.monthly

@@ -5,7 +5,8 @@ a title has at most one holder; only eligible people are considered; a person ho
 group at most, and at most two titles in one scope; a commune keeps within its quota of people;
 officials' pins are fixed. The objective, by weight: fill as many titles as possible, then form the
 concurrent pairs the rule pack encourages (only where units merge), then keep people in the titles they
-hold (same title, else another title of theirs, else another role), then smaller person ids (ties).
+hold (same title, else another title of theirs, else another role; moving into the first title of an
+encouraged pair, the party-cell secretary, costs twice as much), then smaller person ids (ties).
 One worker and a fixed seed make the answer the same on every run.
 """
 
@@ -37,11 +38,13 @@ class Assigned:
     vacancy_detail: str = ""
 
 
-def _cost(c: Candidate, title: str, allowance_titles: set[str]) -> tuple[int, Reason]:
+def _cost(c: Candidate, title: str, allowance_titles: set[str], leads: set[str]) -> tuple[int, Reason]:
     if title in c.held:
         return 0, Reason.SAME_TITLE
     if any(t in allowance_titles for t in c.held):
-        return W_OTHER_TITLE, Reason.OTHER_TITLE
+        # the first title of an encouraged pair (the party-cell secretary, elected by the cell) takes the
+        # second one concurrently, rather than the other way round: moving into it costs twice as much
+        return W_OTHER_TITLE * (2 if title in leads else 1), Reason.OTHER_TITLE
     if c.held:
         return W_OTHER_ROLE, Reason.OTHER_ROLE
     return W_OUTSIDER, Reason.PINNED
@@ -80,6 +83,7 @@ def solve(problems: Sequence[ScopeProblem], pins: Sequence[Pin], *, allowance_ti
     group_use: dict[int, list[cp_model.IntVar]] = {}
 
     for prob in problems:
+        leads = {a for a, _b in prob.encouraged_pairs}
         for c in sorted(prob.candidates, key=lambda c: c.person_id):
             mine = []
             for t in prob.titles:
@@ -87,7 +91,7 @@ def solve(problems: Sequence[ScopeProblem], pins: Sequence[Pin], *, allowance_ti
                     continue
                 v = model.new_bool_var(f"x_{c.person_id}_{prob.key}_{t}")
                 x[(c.person_id, prob.key, t)] = v
-                cost, why = _cost(c, t, allowance_titles)
+                cost, why = _cost(c, t, allowance_titles, leads)
                 reasons[(c.person_id, prob.key, t)] = why
                 terms.append((W_FILL - cost - rank[c.person_id]) * v)
                 mine.append(v)
