@@ -188,17 +188,23 @@ def create_from_plan(conn: Connection, plan_name: str, *, on: dt.date | None = N
 
 
 def _household_roll(conn: Connection, cid: int, unit_ids: list[int], on: dt.date) -> None:
-    """One entry per household living in the units on ON, represented by its head (chủ hộ)."""
+    """One entry per household living in the units on ON (for a commune or province: in any unit under
+    it), represented by its head (chủ hộ)."""
     R, H, P = s.household_residence, s.household, s.person
+    owner = {u: u for u in unit_ids}
+    for u in unit_ids:
+        for d in repo.descendants(conn, u, on):
+            owner.setdefault(d.id, u)
     q = (select(R.c.unit_id, H.c.id, H.c.code, P.c.id.label("pid"), P.c.full_name)
          .join(H, H.c.id == R.c.household_id)
          .outerjoin(P, and_(P.c.household_id == H.c.id, P.c.is_head))
-         .where(repo.in_force_clause(R, on), R.c.unit_id.in_(unit_ids))
-         .order_by(R.c.unit_id, H.c.code, P.c.id))
+         .where(repo.in_force_clause(R, on), R.c.unit_id.in_(list(owner)))
+         .order_by(H.c.code, P.c.id))
     rows: list[dict[str, Any]] = []
     seen: set[int] = set()
     sizes: dict[int, int] = defaultdict(int)
-    for unit_id, hid, code, pid, full_name in conn.execute(q):
+    for res_unit, hid, code, pid, full_name in conn.execute(q):
+        unit_id = owner[res_unit]
         if hid in seen:   # two heads recorded: the first represents the household
             continue
         seen.add(hid)
@@ -422,11 +428,12 @@ def cast_ballot(conn: Connection, cid: int, official: Official, *, household: st
                 candidate: str | None = None) -> Receipt:
     """Enter one paper ballot. A household (or voter) votes once per round: a second entry is refused."""
     c, rnd = _entry_context(conn, cid, official, round_number)
-    ch = choice if isinstance(choice, Choice) else parse_choice(choice)
     cand = None
     if c.kind == "election" and candidate:
         cand = _candidate_id(conn, cid, candidate)
         ch = Choice.VOTE
+    else:
+        ch = choice if isinstance(choice, Choice) else parse_choice(choice)
     _check_choice(c.kind, ch, cand)
     if ch == Choice.WITHDRAWN:
         raise BadInput("chỉ dùng 'hủy' khi sửa phiếu (tinhgon consult correct)", field="--choice")
@@ -457,11 +464,12 @@ def correct_ballot(conn: Connection, cid: int, official: Official, *, household:
     if not reason or not reason.strip():
         raise BadInput("sửa phiếu phải ghi lý do", field="--reason")
     c, rnd = _entry_context(conn, cid, official, round_number)
-    ch = choice if isinstance(choice, Choice) else parse_choice(choice, allow_withdrawn=True)
     cand = None
     if c.kind == "election" and candidate:
         cand = _candidate_id(conn, cid, candidate)
         ch = Choice.VOTE
+    else:
+        ch = choice if isinstance(choice, Choice) else parse_choice(choice, allow_withdrawn=True)
     _check_choice(c.kind, ch, cand)
     voter = _one_voter(conn, cid, household, name)
     _check_voter(conn, c, rnd, official, voter)
