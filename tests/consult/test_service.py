@@ -124,12 +124,11 @@ def test_the_database_itself_refuses_a_second_first_version(engine: Engine) -> N
     with engine.connect() as conn:
         b = conn.execute(select(t.ballot)).first()
     assert b is not None
-    with pytest.raises(IntegrityError):
-        with engine.begin() as conn:
-            conn.execute(insert(t.ballot).values(
-                round_id=b.round_id, roll_entry_id=b.roll_entry_id, unit_id=b.unit_id, version=1,
-                is_current=False, choice="disagree", entered_by="x", entered_at=dt.datetime(2024, 5, 1),
-                source="single"))
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(insert(t.ballot).values(
+            round_id=b.round_id, roll_entry_id=b.roll_entry_id, unit_id=b.unit_id, version=1,
+            is_current=False, choice="disagree", entered_by="x", entered_at=dt.datetime(2024, 5, 1),
+            source="single"))
 
 
 def test_entry_for_a_household_outside_the_officials_unit_is_refused(engine: Engine, tmp_path) -> None:  # type: ignore[no-untyped-def]
@@ -139,9 +138,8 @@ def test_entry_for_a_household_outside_the_officials_unit_is_refused(engine: Eng
         _vote(engine, cid, world.households["P02-01"][0], "agree", user="p01")
     _vote(engine, cid, world.households["P02-01"][0], "agree", user="p02")
     rows = [(2, world.households["P01-01"][0], "agree", None), (3, world.households["P02-01"][1], "agree", None)]
-    with pytest.raises(BadInput, match="ngoài phạm vi"):
-        with engine.begin() as conn:
-            service.import_ballots(conn, cid, service.get_official(conn, "p02"), rows, file="phieu.csv")
+    with pytest.raises(BadInput, match="ngoài phạm vi"), engine.begin() as conn:
+        service.import_ballots(conn, cid, service.get_official(conn, "p02"), rows, file="phieu.csv")
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(t.ballot)).scalar_one() == 1
 
@@ -189,20 +187,16 @@ def test_a_closed_round_cannot_change(engine: Engine) -> None:
         before = service.close_round(conn, cid, by="p01")
     with pytest.raises(BadInput, match="đã khóa"):
         _vote(engine, cid, hh[1], "agree")
-    with pytest.raises(BadInput, match="đã khóa"):
-        with engine.begin() as conn:
-            service.correct_ballot(conn, cid, service.get_official(conn, "p01"), household=hh[0],
-                                   choice="disagree", reason="thử")
-    with pytest.raises(BadInput, match="đã khóa"):
-        with engine.begin() as conn:
-            service.import_ballots(conn, cid, service.get_official(conn, "p01"), [(2, hh[2], "agree", None)],
-                                   file="x.csv")
-    with pytest.raises(BadInput, match="đã khóa"):
-        with engine.begin() as conn:
-            service.declare_paper_count(conn, cid, world.groups["P01-01"], 3)
-    with pytest.raises(BadInput, match="đã khóa"):
-        with engine.begin() as conn:
-            service.close_round(conn, cid, by="p01")
+    with pytest.raises(BadInput, match="đã khóa"), engine.begin() as conn:
+        service.correct_ballot(conn, cid, service.get_official(conn, "p01"), household=hh[0],
+                               choice="disagree", reason="thử")
+    with pytest.raises(BadInput, match="đã khóa"), engine.begin() as conn:
+        service.import_ballots(conn, cid, service.get_official(conn, "p01"), [(2, hh[2], "agree", None)],
+                               file="x.csv")
+    with pytest.raises(BadInput, match="đã khóa"), engine.begin() as conn:
+        service.declare_paper_count(conn, cid, world.groups["P01-01"], 3)
+    with pytest.raises(BadInput, match="đã khóa"), engine.begin() as conn:
+        service.close_round(conn, cid, by="p01")
     with engine.connect() as conn:
         after = service.tally(conn, cid)
         assert conn.execute(select(func.count()).select_from(t.ballot)).scalar_one() == 1
@@ -213,9 +207,8 @@ def test_a_closed_round_cannot_change(engine: Engine) -> None:
 def test_round_two_is_held_once_and_only_for_the_units_that_failed(engine: Engine) -> None:
     world = make_world(engine, {"P01-01": 4, "P01-02": 4})
     cid = _group_consultation(engine, world, ["P01-01", "P01-02"])
-    with pytest.raises(BadInput, match="chưa khóa"):
-        with engine.begin() as conn:
-            service.open_round2(conn, cid, by="p01")
+    with pytest.raises(BadInput, match="chưa khóa"), engine.begin() as conn:
+        service.open_round2(conn, cid, by="p01")
     for h in world.households["P01-02"][:3]:
         _vote(engine, cid, h, "agree")
     _vote(engine, cid, world.households["P01-01"][0], "agree")
@@ -228,9 +221,8 @@ def test_round_two_is_held_once_and_only_for_the_units_that_failed(engine: Engin
     # round 2 is a fresh round: the household that voted in round 1 votes again
     for h in world.households["P01-01"][:3]:
         _vote(engine, cid, h, "agree", rnd=2)
-    with pytest.raises(BadInput, match="vòng 2 đã được tổ chức"):
-        with engine.begin() as conn:
-            service.open_round2(conn, cid, by="p01")
+    with pytest.raises(BadInput, match="vòng 2 đã được tổ chức"), engine.begin() as conn:
+        service.open_round2(conn, cid, by="p01")
     with engine.begin() as conn:
         tl = service.close_round(conn, cid, by="p01", round_number=2)
         with pytest.raises(BadInput, match="vòng 2 đã được tổ chức"):
@@ -255,10 +247,9 @@ def test_a_correction_keeps_every_version_and_the_latest_counts(engine: Engine) 
     cid = _group_consultation(engine, world, ["P01-01"])
     h = world.households["P01-01"][0]
     _vote(engine, cid, h, "agree")
-    with pytest.raises(BadInput, match="lý do"):
-        with engine.begin() as conn:
-            service.correct_ballot(conn, cid, service.get_official(conn, "p01"), household=h, choice="disagree",
-                                   reason=" ")
+    with pytest.raises(BadInput, match="lý do"), engine.begin() as conn:
+        service.correct_ballot(conn, cid, service.get_official(conn, "p01"), household=h, choice="disagree",
+                               reason=" ")
     with engine.begin() as conn:
         official = service.get_official(conn, "p01")
         r = service.correct_ballot(conn, cid, official, household=h, choice="disagree", reason="đọc nhầm phiếu")
@@ -280,9 +271,8 @@ def test_a_sheet_of_ballots_is_checked_whole_and_written_all_or_nothing(engine: 
     hh = world.households["P01-01"]
     bad = [(2, hh[0], "đồng ý", None), (3, hh[1], "có lẽ", None), (4, "KHÔNG-CÓ", "agree", None),
            (5, hh[0], "agree", None)]
-    with pytest.raises(BadInput) as err:
-        with engine.begin() as conn:
-            service.import_ballots(conn, cid, service.get_official(conn, "p01"), bad, file="phieu.csv")
+    with pytest.raises(BadInput) as err, engine.begin() as conn:
+        service.import_ballots(conn, cid, service.get_official(conn, "p01"), bad, file="phieu.csv")
     msg = str(err.value)
     assert "phieu.csv" in msg and "dòng 3" in msg and "dòng 4" in msg and "dòng 5" in msg and "dòng 2:" not in msg
     with engine.connect() as conn:
@@ -314,9 +304,8 @@ def test_household_found_by_the_heads_name_without_accents(engine: Engine) -> No
         official = service.get_official(conn, "p01")
         r = service.cast_ballot(conn, cid, official, name="tran thi ha", choice=Choice.AGREE)
     assert r.voter_code == world.households["P01-01"][1]   # "Trần Thị Hà 1"
-    with pytest.raises(BadInput, match="không tìm thấy"):
-        with engine.begin() as conn:
-            service.cast_ballot(conn, cid, service.get_official(conn, "p01"), name="khong co ai", choice="agree")
+    with pytest.raises(BadInput, match="không tìm thấy"), engine.begin() as conn:
+        service.cast_ballot(conn, cid, service.get_official(conn, "p01"), name="khong co ai", choice="agree")
 
 
 def test_consultation_from_a_plan_covers_the_merged_units_only(engine: Engine) -> None:
@@ -330,9 +319,8 @@ def test_consultation_from_a_plan_covers_the_merged_units_only(engine: Engine) -
         cid = service.create_from_plan(conn, "PA1")
         summary = service.roll_summary(conn, cid)
     assert [(r["code"], r["group"], r["roll"]) for r in summary] == [("P01-01", "N1", 3), ("P01-02", "N1", 2)]
-    with pytest.raises(BadInput, match="không có phương án"):
-        with engine.begin() as conn:
-            service.create_from_plan(conn, "không-có")
+    with pytest.raises(BadInput, match="không có phương án"), engine.begin() as conn:
+        service.create_from_plan(conn, "không-có")
 
 
 def test_election_result_closes_the_previous_head_and_seats_the_winner(engine: Engine) -> None:
