@@ -30,8 +30,12 @@ class SolverParams:
 
     exact_units: int = 20        # clusters up to this many units are packed exactly
     area_units: int = 16         # size of the areas re-packed exactly by the local search
+    restarts: int = 4            # constructions tried before the local search (best kept)
     max_passes: int = 6          # local-search passes over the left-out units
     stall_passes: int = 2        # stop after this many passes without a new group
+    corridors: int = 3           # augmenting areas tried from each left-out unit
+    corridor_units: int = 20     # largest augmenting area
+    drift: bool = True           # accept equal re-packings (moves left-out units around)
     polish_passes: int = 2       # compactness passes (boundary moves)
     candidate_limit: int = 60_000
     state_limit: int = 200_000
@@ -85,7 +89,79 @@ def _components(nodes: list[int], nbrs: list[list[int]], allowed: list[bool]) ->
     return comps
 
 
+def min_group_total(u: int, w: list[int], nbrs: list[list[int]], inside: set[int], threshold: int,
+                    budget: int = 4000) -> int:
+    """Smallest total of a connected group inside `inside` that contains u and reaches the threshold.
+
+    Branch and bound over the connected sets containing u (ESU rooted at u); returns the threshold
+    itself (a safe lower bound) when the search needs more than `budget` steps.
+    """
+    T = threshold
+    # local ball: units reachable from u through paths whose weight before the last unit is < T
+    dist = {u: w[u]}
+    heap = [(w[u], u)]
+    while heap:
+        d, x = heapq.heappop(heap)
+        if d > dist[x] or d >= T:
+            continue
+        for v in nbrs[x]:
+            if v in inside:
+                nd = d + w[v]
+                if nd < dist.get(v, 1 << 62):
+                    dist[v] = nd
+                    heapq.heappush(heap, (nd, v))
+    ball = sorted(dist, key=lambda x: (x != u, x))
+    loc = {x: i for i, x in enumerate(ball)}
+    lw = [w[x] for x in ball]
+    nb = []
+    for x in ball:
+        m = 0
+        for v in nbrs[x]:
+            j = loc.get(v)
+            if j is not None:
+                m |= 1 << j
+        nb.append(m)
+    best = 1 << 62
+    steps = 0
+    stack = [(1, lw[0], nb[0] & ~1, nb[0] | 1)]
+    while stack:
+        sub, s, ext, closed = stack.pop()
+        while ext:
+            steps += 1
+            if steps > budget:
+                return T
+            vb = ext & -ext
+            ext ^= vb
+            v = vb.bit_length() - 1
+            s2 = s + lw[v]
+            if s2 >= best:
+                continue
+            if s2 >= T:
+                best = s2
+                continue
+            stack.append((sub | vb, s2, ext | (nb[v] & ~closed), closed | nb[v]))
+    return best if best < (1 << 62) else T
+
+
+def share_bound(units: list[int], w: list[int], nbrs: list[list[int]], threshold: int) -> int:
+    """p <= sum over units of w[u] / m(u), m(u) = smallest total of a group holding u that reaches the
+    threshold: a group R gives sum(w/sum R) = 1 over its members and sum R >= m(u) for each of them."""
+    inside = set(units)
+    total = 0.0
+    for u in units:
+        if w[u] == 0:
+            continue
+        m = min_group_total(u, w, nbrs, inside, threshold)
+        total += w[u] / m
+    return int(total + 1e-7)
+
+
 def cluster_bound(units: list[int], w: list[int], nbrs: list[list[int]], threshold: int) -> int:
+    """Upper bound on the packing of one cluster: the smaller of leaf_bound and share_bound."""
+    return min(leaf_bound(units, w, nbrs, threshold), share_bound(units, w, nbrs, threshold))
+
+
+def leaf_bound(units: list[int], w: list[int], nbrs: list[list[int]], threshold: int) -> int:
     """Upper bound on the packing of one cluster of small units (all below the threshold).
 
     floor(total / threshold), refined: a unit with a single neighbour can only be in a group with that
@@ -175,7 +251,20 @@ class _Packer:
         del self.rsum[rid]
 
     # -- construction -----------------------------------------------------------------------
-    def construct(self) -> None:
+    def reset(self) -> None:
+        self.reg = dict.fromkeys(self.units, -1)
+        self.members = {}
+        self.rsum = {}
+
+    def construct(self, noise: float = 0.0, lookahead: bool = False) -> None:
+        """Grow regions one at a time from the free unit with the fewest free neighbours.
+
+        A region takes the neighbour that completes it with the least overshoot, or, while no
+        neighbour completes it, the one after which the best completion overshoots least (one step of
+        look-ahead): households spent above the threshold are what limits p. `noise` perturbs the
+        choices for restarts.
+        """
+        self.reset()
         w, T, M = self.w, self.T, self.M
         reg = self.reg
         cn = self.cnbrs
@@ -184,6 +273,8 @@ class _Packer:
         dead: set[int] = set()
         heap = [(free_deg[u], rng.random(), u) for u in self.units]
         heapq.heapify(heap)
+        forbid = self.piece.forbid
+        scale = noise * T
 
         def take(u: int) -> None:
             for v in cn[u]:
@@ -202,18 +293,35 @@ class _Packer:
             ok = True
             while total < T:
                 best = None
-                best_key: tuple[float, ...] | None = None
+                best_key: tuple[float, float, float] | None = None
                 for v in frontier:
                     wv = w[v]
-                    if M is not None and total + wv > M:
+                    t2 = total + wv
+                    if M is not None and t2 > M:
                         continue
-                    if self._forbidden(v, inreg):
+                    if forbid and self._forbidden(v, inreg):
                         continue
-                    if total + wv >= T:
-                        key = (0.0, total + wv - T, free_deg[v])
+                    if t2 >= T:
+                        over = t2 - T
+                        key = (over + (rng.random() * scale if scale else 0.0), 0.0, free_deg[v])
+                    elif not lookahead:
+                        # fill the gap fast, prefer units with few other options
+                        key = (float(T), -wv + 0.06 * free_deg[v] * T + (rng.random() * scale if scale else 0.0),
+                               0.0)
                     else:
-                        # not yet complete: fill the gap fast, prefer units with few other options
-                        key = (1.0, -wv + 60.0 * free_deg[v] * T / 1000.0, 0)
+                        # look one step ahead: the best completion once v is in
+                        over2 = None
+                        for x in frontier:
+                            if x != v and t2 + w[x] >= T and (over2 is None or t2 + w[x] - T < over2):
+                                over2 = t2 + w[x] - T
+                        for x in cn[v]:
+                            if (reg[x] == -1 and x not in dead and x not in inreg and x not in frontier
+                                    and t2 + w[x] >= T and (over2 is None or t2 + w[x] - T < over2)):
+                                over2 = t2 + w[x] - T
+                        if over2 is None:
+                            key = (float(T), float(T - t2), free_deg[v])
+                        else:
+                            key = (over2 + (rng.random() * scale if scale else 0.0), 1.0, free_deg[v])
                     if best_key is None or key < best_key:
                         best_key, best = key, v
                 if best is None:
@@ -235,6 +343,28 @@ class _Packer:
                 for u in members:
                     dead.add(u)
                     take(u)
+
+    def snapshot(self) -> tuple[dict[int, int], dict[int, list[int]], dict[int, int]]:
+        return dict(self.reg), {k: list(v) for k, v in self.members.items()}, dict(self.rsum)
+
+    def restore(self, snap: tuple[dict[int, int], dict[int, list[int]], dict[int, int]]) -> None:
+        self.reg, self.members, self.rsum = snap
+
+    def best_construction(self, restarts: int, bound: int) -> None:
+        """Several constructions (the first without noise); keep the one with most regions, then the
+        most households left over (more room for the local search)."""
+        best = None
+        best_key = None
+        for k in range(max(restarts, 1)):
+            self.construct(0.0 if k < 2 else 0.15, lookahead=k % 2 == 1)
+            self.trim()
+            key = (len(self.members), -sum(self.rsum.values()))
+            if best_key is None or key > best_key:
+                best_key, best = key, self.snapshot()
+            if len(self.members) >= bound or time.monotonic() > self.deadline:
+                break
+        assert best is not None
+        self.restore(best)
 
     # -- trimming ---------------------------------------------------------------------------
     def _connected_without(self, members: list[int], drop: int) -> bool:
@@ -335,13 +465,74 @@ class _Packer:
             return 0
         old_sum = sum(self.rsum[r] for r in regions)
         new_sum = sum(sum(lw[i] for i in mask_members(m)) for m in chosen)
-        if cnt < k or (cnt == k and (not plateau or new_sum > old_sum)):
+        if cnt < k or (cnt == k and (not plateau or new_sum > old_sum or (new_sum == old_sum and self.params.drift))):
             return 0
         for r in regions:
             self._drop_region(r)
         for m in chosen:
             self._new_region([area[i] for i in mask_members(m)])
         return cnt - k
+
+    def _corridors(self, start: int, count: int, cap: int) -> list[tuple[list[int], list[int]]]:
+        """Areas joining the left-out pocket of `start` to the nearest other pockets through the
+        regions in between (an augmenting path: households left out at both ends plus the overshoot
+        of the regions on the way may add up to one more group)."""
+        reg = self.reg
+        cn = self.cnbrs
+        pocket = [start]
+        inpocket = {start}
+        stack = [start]
+        while stack:
+            u = stack.pop()
+            for v in cn[u]:
+                if reg[v] == -1 and v not in inpocket:
+                    inpocket.add(v)
+                    pocket.append(v)
+                    stack.append(v)
+        if len(pocket) >= cap:
+            return []
+        parent: dict[int, int] = dict.fromkeys(pocket, -1)
+        dq = deque(pocket)
+        found: list[int] = []
+        while dq and len(found) < count:
+            u = dq.popleft()
+            for v in cn[u]:
+                if v in parent:
+                    continue
+                parent[v] = u
+                if reg[v] == -1:
+                    found.append(v)
+                    if len(found) >= count:
+                        break
+                    continue  # do not walk through other pockets
+                dq.append(v)
+            if len(parent) > 40 * cap:
+                break
+        out = []
+        for end in found:
+            regions: list[int] = []
+            x = parent[end]
+            while x != -1 and x not in inpocket:
+                r = reg[x]
+                if r != -1 and r not in regions:
+                    regions.append(r)
+                x = parent[x]
+            other = [end]
+            seen = {end}
+            st = [end]
+            while st:
+                u = st.pop()
+                for v in cn[u]:
+                    if reg[v] == -1 and v not in seen:
+                        seen.add(v)
+                        other.append(v)
+                        st.append(v)
+            area = pocket + other
+            for r in regions:
+                area.extend(self.members[r])
+            if len(area) <= cap:
+                out.append((area, regions))
+        return out
 
     def local_search(self, bound: int) -> None:
         params = self.params
@@ -359,7 +550,13 @@ class _Packer:
                     self.timed_out = True
                     return
                 area, regions = self._area(u, params.area_units)
-                gained += self._repack(area, regions, plateau=stall > 0)
+                g = self._repack(area, regions, plateau=stall > 0)
+                if not g and params.corridors and self.reg[u] == -1:
+                    for area, regions in self._corridors(u, params.corridors, params.corridor_units):
+                        g = self._repack(area, regions, plateau=False)
+                        if g:
+                            break
+                gained += g
                 if len(self.members) >= bound:
                     return
             if gained == 0:
@@ -684,8 +881,7 @@ def solve_piece(piece: Piece, seed: int, params: SolverParams | None = None,
         if regions is None:
             cb = cluster_bound(cl, w, piece.nbrs, T)
             packer = _Packer(piece, cl, rng, params, deadline)
-            packer.construct()
-            packer.trim()
+            packer.best_construction(params.restarts, cb)
             if len(packer.members) < cb:
                 packer.local_search(cb)
             timed_out = timed_out or packer.timed_out

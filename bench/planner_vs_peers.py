@@ -1,0 +1,264 @@
+"""tinhgon's planner side by side with spopt's MaxPHeuristic and GeoDa's maxp_greedy, in one run.
+
+    .venv/bin/python bench/planner_vs_peers.py [--instances /work/shared/bench/planner] [--only NAME ...]
+        [--skip-peers-over 20000] [--peer-cap 900] [--results bench/RESULTS.md]
+
+Every tool runs in its own subprocess: tinhgon as the whole `tinhgon plan solve` command (start-up
+included), peers through bench/planner_peer_run.py with a time cap, so a crash or the cap is recorded,
+not fatal. Peak memory is the resident memory of the whole process tree (workers included), sampled
+every 50 ms. Every plan is checked with `tinhgon plan check`. Peers are benchmark-only dependencies
+(bench/requirements-peers.txt).
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import json
+import os
+import platform
+import shlex
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+from typing import Any
+
+import psutil
+
+ROOT = Path(__file__).resolve().parents[1]
+START, END = "<!-- planner:start -->", "<!-- planner:end -->"
+
+
+def _env() -> dict[str, str]:
+    env = dict(os.environ)
+    env["PYTHONPATH"] = str(ROOT / "src") + os.pathsep + env.get("PYTHONPATH", "")
+    return env
+
+
+def run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
+    """Run cmd, sampling the RSS of its process tree; returns wall seconds, peak MiB, rc, output."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), cwd=ROOT)
+    peak = 0
+    stop = threading.Event()
+
+    def sample() -> None:
+        nonlocal peak
+        try:
+            root = psutil.Process(proc.pid)
+        except psutil.Error:
+            return
+        while not stop.is_set():
+            total = 0
+            try:
+                procs = [root, *root.children(recursive=True)]
+            except psutil.Error:
+                procs = [root]
+            for p in procs:
+                with contextlib.suppress(psutil.Error):
+                    total += p.memory_info().rss
+            peak = max(peak, total)
+            stop.wait(0.05)
+
+    th = threading.Thread(target=sample, daemon=True)
+    th.start()
+    timed_out = False
+    try:
+        out, err = proc.communicate(timeout=timeout)
+    except subprocess.TimeoutExpired:
+        timed_out = True
+        for p in psutil.Process(proc.pid).children(recursive=True):
+            p.kill()
+        proc.kill()
+        out, err = proc.communicate()
+    wall = time.perf_counter() - t0
+    stop.set()
+    th.join()
+    return {"seconds": wall, "peak_mib": peak / 2**20, "rc": proc.returncode, "timed_out": timed_out,
+            "stdout": out.decode(errors="replace"), "stderr": err.decode(errors="replace")}
+
+
+def check(folder: Path, plan: Path, threshold: int) -> dict[str, Any]:
+    cmd = [sys.executable, "-m", "tinhgon.cli", "plan", "check", "--units", str(folder / "units.csv"),
+           "--adjacency", str(folder / "adjacency.csv"), "--plan", str(plan), "--threshold", str(threshold)]
+    r = subprocess.run(cmd, capture_output=True, text=True, env=_env(), cwd=ROOT)
+    try:
+        return json.loads(r.stdout)
+    except json.JSONDecodeError:
+        return {"valid": False, "error": (r.stderr or r.stdout)[-300:]}
+
+
+def run_tinhgon(folder: Path, threshold: int, work: Path, extra: list[str]) -> dict[str, Any]:
+    plan = work / "tinhgon.csv"
+    metrics = work / "tinhgon.json"
+    cmd = [sys.executable, "-m", "tinhgon.cli", "plan", "solve", "--units", str(folder / "units.csv"),
+           "--adjacency", str(folder / "adjacency.csv"), "--threshold", str(threshold),
+           "--output", str(plan), "--metrics", str(metrics), *extra]
+    r = run_measured(cmd, timeout=3600)
+    res: dict[str, Any] = {"seconds": r["seconds"], "peak_mib": r["peak_mib"], "rc": r["rc"]}
+    if r["rc"] != 0:
+        res["status"] = f"failed (exit {r['rc']}): {r['stderr'][-200:]}"
+        return res
+    m = json.loads(metrics.read_text(encoding="utf-8"))
+    res.update(status="ok", upper_bound=m["upper_bound"], solver_seconds=m["seconds"],
+               proven=m["solver"]["proven_optimal"], check=check(folder, plan, threshold))
+    res["p"] = res["check"].get("p")
+    return res
+
+
+def run_peer(tool: str, folder: Path, threshold: int, work: Path, cap: float) -> dict[str, Any]:
+    plan = work / f"{tool}.csv"
+    out = work / f"{tool}.json"
+    cmd = [sys.executable, str(ROOT / "bench" / "planner_peer_run.py"), tool, str(folder), str(plan), str(out)]
+    r = run_measured(cmd, timeout=cap)
+    res: dict[str, Any] = {"seconds": r["seconds"], "peak_mib": r["peak_mib"], "rc": r["rc"]}
+    if r["timed_out"]:
+        res["status"] = f"cap: no answer within {cap / 60:.0f} min"
+        return res
+    if r["rc"] != 0:
+        last = [ln for ln in r["stderr"].strip().splitlines() if ln.strip()]
+        res["status"] = f"crashed: {last[-1][:160] if last else 'exit ' + str(r['rc'])}"
+        return res
+    info = json.loads(out.read_text())
+    res.update(status="ok", solver_seconds=info["seconds"], notes=info["notes"])
+    if plan.exists():
+        res["check"] = check(folder, plan, threshold)
+        res["p"] = res["check"].get("p")
+    else:
+        res["p"] = info["p_reported"]
+        res["check"] = {"valid": False, "error": "labels for part of the units only"}
+    return res
+
+
+def fmt_s(x: float | None) -> str:
+    if x is None:
+        return "–"
+    return f"{x:.2f}" if x < 100 else f"{x:.0f}"
+
+
+def peer_cell(r: dict[str, Any]) -> tuple[str, str]:
+    if r.get("status") != "ok":
+        return "–", r.get("status", "–")
+    valid = r["check"].get("valid")
+    mark = "" if valid else " (invalid plan)"
+    return f"{r['p']}{mark}", f"{fmt_s(r['seconds'])} ({fmt_s(r['solver_seconds'])})"
+
+
+def render(rows: list[dict[str, Any]], command: str) -> str:
+    cpu = platform.processor() or platform.machine()
+    lines = [
+        START,
+        "## Planner: tinhgon vs spopt MaxPHeuristic vs GeoDa maxp_greedy",
+        "",
+        f"Command: `{command}`  ",
+        f"Machine: {psutil.cpu_count(logical=True)} cores ({cpu}), "
+        f"{psutil.virtual_memory().total / 2**30:.0f} GiB RAM, Python {platform.python_version()}, "
+        f"run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
+        "",
+        "Seconds are wall time of the whole process (start-up, reading, solving, writing); for peers the "
+        "library call alone is in brackets. Speed-up = peer's library-call seconds / tinhgon's whole-command "
+        "seconds (conservative for tinhgon). UB = tinhgon's proven upper bound on p; gap = UB − p(tinhgon). "
+        "Peak MiB = resident memory of the process tree (workers included), sampled every 50 ms. "
+        "`valid` = `tinhgon plan check` accepted the plan. spopt: default settings, policy `keep` then "
+        "`drop`, lat/lon attributes, `numpy.random.seed(0)`; GeoDa: `maxp_greedy` defaults, 2 threads, "
+        "weights from the instance's adjacency (GAL file).",
+        "",
+        "| instance | units | UB | tinhgon p | tinhgon s | peak MiB | valid | gap | spopt p | spopt s | "
+        "× vs spopt | GeoDa p | GeoDa s | × vs GeoDa |",
+        "|---|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---:|",
+    ]
+    for row in rows:
+        t = row["tinhgon"]
+        sp, gd = row.get("spopt", {}), row.get("geoda", {})
+        sp_p, sp_s = peer_cell(sp) if sp else ("–", "not run")
+        gd_p, gd_s = peer_cell(gd) if gd else ("–", "not run")
+
+        def ratio(r: dict[str, Any], t: dict[str, Any] = t) -> str:
+            if r.get("status") == "ok" and t.get("status") == "ok":
+                return f"{r['solver_seconds'] / t['seconds']:.1f}×"
+            if r.get("status", "").startswith("cap") and t.get("status") == "ok":
+                return f"> {r['seconds'] / t['seconds']:.0f}×"
+            return "–"
+
+        if t.get("status") == "ok":
+            ok = "yes" if t["check"].get("valid") else "NO"
+            proven = " (opt.)" if t.get("proven") else ""
+            lines.append(
+                f"| {row['name']} | {row['units']:,} | {t['upper_bound']} | {t['p']}{proven} | "
+                f"{fmt_s(t['seconds'])} | {t['peak_mib']:.0f} | {ok} | {t['upper_bound'] - t['p']} | "
+                f"{sp_p} | {sp_s} | {ratio(sp)} | {gd_p} | {gd_s} | {ratio(gd)} |")
+        else:
+            lines.append(f"| {row['name']} | {row['units']:,} | – | {t.get('status')} | | | | | {sp_p} | "
+                         f"{sp_s} | | {gd_p} | {gd_s} | |")
+    lines += ["", "Peer notes: " + "; ".join(
+        f"{row['name']}/{tool}: {row[tool].get('status')}" for row in rows for tool in ("spopt", "geoda")
+        if tool in row and row[tool].get("status") != "ok") or "Peer notes: none", END]
+    return "\n".join(lines) + "\n"
+
+
+def write_section(path: Path, section: str) -> None:
+    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
+    if START in text and END in text:
+        a = text.index(START)
+        b = text.index(END) + len(END)
+        text = text[:a] + section.rstrip("\n") + text[b:]
+    else:
+        text = text.rstrip("\n") + "\n\n" + section
+    path.write_text(text, encoding="utf-8")
+
+
+def count_units(folder: Path) -> int:
+    with open(folder / "units.csv", encoding="utf-8-sig") as fh:
+        return sum(1 for _ in fh) - 1
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    ap.add_argument("--instances", type=Path, default=Path("/work/shared/bench/planner"))
+    ap.add_argument("--only", action="append", default=[], help="instance name (repeatable)")
+    ap.add_argument("--skip-peers-over", type=int, default=20_000,
+                    help="do not run peers on instances with more units than this")
+    ap.add_argument("--peer-cap", type=float, default=900.0, help="seconds before a peer run is stopped")
+    ap.add_argument("--peers", default="spopt,geoda")
+    ap.add_argument("--tinhgon-args", default="", help="extra arguments for tinhgon plan solve")
+    ap.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    ap.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "planner_vs_peers.json")
+    args = ap.parse_args()
+    folders = sorted(p for p in args.instances.iterdir() if (p / "units.csv").exists())
+    if args.only:
+        folders = [p for p in folders if p.name in args.only]
+    peers = [p for p in args.peers.split(",") if p]
+    rows = []
+    for folder in sorted(folders, key=count_units):
+        meta = json.loads((folder / "meta.json").read_text())
+        threshold = int(meta["threshold"])
+        units = count_units(folder)
+        row: dict[str, Any] = {"name": folder.name, "units": units, "threshold": threshold}
+        with tempfile.TemporaryDirectory() as tmp:
+            work = Path(tmp)
+            row["tinhgon"] = run_tinhgon(folder, threshold, work, shlex.split(args.tinhgon_args))
+            print(f"{folder.name}: tinhgon {row['tinhgon'].get('p')} in {row['tinhgon']['seconds']:.2f}s",
+                  flush=True)
+            for tool in peers:
+                if units > args.skip_peers_over:
+                    est = {"spopt": "its n×n distance matrix alone needs "
+                                    f"{units * units * 8 / 2**30:.0f} GiB",
+                           "geoda": "≈ 73 s at 10k units and superlinear growth"}.get(tool, "")
+                    row[tool] = {"status": f"skipped (would take > {args.peer_cap / 60:.0f} min; {est})"}
+                else:
+                    row[tool] = run_peer(tool, folder, threshold, work, args.peer_cap)
+                print(f"{folder.name}: {tool} {row[tool].get('p')} {row[tool].get('status')} "
+                      f"{row[tool].get('seconds', 0):.1f}s", flush=True)
+        rows.append(row)
+    command = "python bench/planner_vs_peers.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(rows, indent=1, default=str))
+    write_section(args.results, render(rows, command.strip()))
+    print(f"wrote {args.results}")
+
+
+if __name__ == "__main__":
+    main()
