@@ -242,3 +242,4 @@ Index("ix_plan_member_group", plan_member.c.group_id)
 from tinhgon.coordination import tables as _coordination_tables  # noqa: E402,F401
 from tinhgon.staffing import tables as _staffing_tables  # noqa: E402,F401
 from tinhgon.consult import tables as _consult_tables  # noqa: E402,F401
+from tinhgon.web import tables as _web_tables  # noqa: E402,F401

@@ -1,0 +1,117 @@
+"""The FastAPI application: ``create_app(database_url)`` serves the UI (/) and the REST API (/api/v1)."""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from typing import Any
+from urllib.parse import quote
+
+from fastapi import FastAPI, HTTPException, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
+from fastapi.templating import Jinja2Templates
+from starlette.middleware.sessions import SessionMiddleware
+
+from tinhgon.errors import BadInput, TinhgonError
+from tinhgon.registry import db
+from tinhgon.registry.plans import ConflictError
+from tinhgon.web import auth, i18n
+from tinhgon.web.context import NotLoggedIn, csrf_token, lang_of
+from tinhgon.web.jobs import JobRegistry
+
+HERE = Path(__file__).parent
+log = logging.getLogger("tinhgon.web")
+
+
+def make_templates() -> Jinja2Templates:
+    templates = Jinja2Templates(directory=str(HERE / "templates"))
+    env = templates.env
+    env.filters.update(vnint=i18n.fmt_int, vndec=i18n.fmt_dec, vnpct=i18n.fmt_pct, vndate=i18n.fmt_date,
+                       vnend=i18n.fmt_end)
+    return templates
+
+
+def render(request: Request, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
+    """A page with the helpers every template uses: t(), the account, the CSRF token, the language."""
+    templates: Jinja2Templates = request.app.state.templates
+    lang = lang_of(request)
+    base: dict[str, Any] = {
+        "t": lambda key, **kw: i18n.translate(lang, key, **kw),
+        "lang": lang,
+        "account": getattr(request.state, "account", None),
+        "csrf": csrf_token(request),
+        "integrations": request.app.state.integrations,
+        "path_qs": request.url.path + (f"?{request.url.query}" if request.url.query else ""),
+    }
+    base.update(context)
+    return templates.TemplateResponse(request, name, base, status_code=status_code)
+
+
+def _is_api(request: Request) -> bool:
+    return request.url.path.startswith("/api/")
+
+
+def _error(request: Request, status: int, message: str) -> Response:
+    if _is_api(request):
+        return JSONResponse({"detail": message}, status_code=status)
+    if request.headers.get("hx-request"):
+        # HTMX swaps the fragment in place; the message shows where the result would have gone
+        return render(request, "_error.html", {"status": status, "message": message}, status_code=status)
+    return render(request, "error.html", {"status": status, "message": message}, status_code=status)
+
+
+def create_app(database_url: str | None = None) -> FastAPI:
+    from tinhgon.web import api, integrations, views
+
+    engine = db.get_engine(database_url)
+    with engine.begin() as conn:
+        secret = auth.secret_key(conn)
+    app = FastAPI(title="tinhgon", version="1", description="Sắp xếp đơn vị hành chính cơ sở — REST API",
+                  docs_url="/api/docs", openapi_url="/api/v1/openapi.json", redoc_url=None)
+    app.state.engine = engine
+    app.state.templates = make_templates()
+    app.state.scope_cache = auth.ScopeCache()
+    app.state.accounts = {}
+    app.state.jobs = JobRegistry()
+    app.state.integrations = integrations.available()
+    app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="tinhgon_session", same_site="lax",
+                       max_age=12 * 3600, https_only=False)
+    app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
+    app.include_router(api.router)
+    app.include_router(views.router)
+
+    @app.exception_handler(NotLoggedIn)
+    async def _not_logged_in(request: Request, _exc: NotLoggedIn) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "Chưa đăng nhập."}, status_code=401)
+        target = "/login?next=" + quote(request.url.path + (f"?{request.url.query}" if request.url.query else ""))
+        if request.headers.get("hx-request"):
+            return Response(status_code=401, headers={"HX-Redirect": target})
+        return RedirectResponse(target, status_code=303)
+
+    @app.exception_handler(HTTPException)
+    async def _http(request: Request, exc: HTTPException) -> Response:
+        return _error(request, exc.status_code, str(exc.detail))
+
+    @app.exception_handler(ConflictError)
+    async def _conflict(request: Request, exc: ConflictError) -> Response:
+        return _error(request, 409, exc.message)
+
+    @app.exception_handler(BadInput)
+    async def _bad(request: Request, exc: BadInput) -> Response:
+        return _error(request, 400, str(exc))
+
+    @app.exception_handler(TinhgonError)
+    async def _failure(request: Request, exc: TinhgonError) -> Response:
+        return _error(request, 500, str(exc))
+
+    @app.exception_handler(RequestValidationError)
+    async def _validation(request: Request, exc: RequestValidationError) -> Response:
+        if _is_api(request):
+            return JSONResponse({"detail": "Dữ liệu gửi lên không hợp lệ.", "errors": exc.errors()},
+                                status_code=422)
+        return _error(request, 422, "Dữ liệu gửi lên không hợp lệ.")
+
+    return app

@@ -1,0 +1,222 @@
+"""Accounts, roles and scopes.
+
+An account is scoped to one unit identity and to everything under it by the dated tree. When the scope
+unit is not in force on the date asked (a district after 2025-07-01, a legacy ward), the scope covers
+what came of it: the units it held that still exist (residential groups keep their identity) and the
+successors formed only from its own units. A successor that also took in another unit's territory is
+outside, so nothing from a neighbour leaks.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from enum import StrEnum
+
+from argon2 import PasswordHasher
+from argon2.exceptions import InvalidHashError, VerificationError
+from sqlalchemy import Connection, insert, select, update
+
+from tinhgon.domain.units import Level, Unit
+from tinhgon.errors import BadInput
+from tinhgon.registry import repo
+from tinhgon.web.tables import web_setting, web_user
+
+
+class Role(StrEnum):
+    PROVINCE_OFFICER = "province_officer"
+    COMMUNE_OFFICER = "commune_officer"
+    GROUP_OFFICER = "group_officer"
+    VIEWER = "viewer"
+
+    @property
+    def label_vi(self) -> str:
+        return ROLE_VI[self]
+
+    @property
+    def sees_personal_data(self) -> bool:
+        return self is not Role.VIEWER
+
+    @property
+    def edits_registry(self) -> bool:
+        return self in (Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER)
+
+    @property
+    def edits_plans(self) -> bool:
+        return self in (Role.PROVINCE_OFFICER, Role.COMMUNE_OFFICER)
+
+    @property
+    def enters_ballots(self) -> bool:
+        return self in (Role.GROUP_OFFICER, Role.COMMUNE_OFFICER)
+
+
+ROLE_VI = {
+    Role.PROVINCE_OFFICER: "Cán bộ cấp tỉnh",
+    Role.COMMUNE_OFFICER: "Cán bộ cấp xã",
+    Role.GROUP_OFFICER: "Cán bộ tổ dân phố, thôn",
+    Role.VIEWER: "Người xem",
+}
+
+_hasher = PasswordHasher()
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    id: int
+    username: str
+    role: Role
+    scope_unit_id: int
+
+
+def hash_password(password: str) -> str:
+    return _hasher.hash(password)
+
+
+def create_user(conn: Connection, username: str, password: str, role: Role | str, scope_unit_id: int,
+                scope_at: dt.date | None = None, *, replace: bool = False) -> int:
+    username = username.strip()
+    if not username or len(username) > 100 or any(c.isspace() for c in username):
+        raise BadInput("tên đăng nhập không hợp lệ (không được trống, không có dấu cách)", field="--username")
+    if len(password) < 8:
+        raise BadInput("mật khẩu phải có ít nhất 8 ký tự", field="--password")
+    try:
+        role = Role(role)
+    except ValueError as exc:
+        raise BadInput(f"vai trò {role!r} không có; chọn một trong: {', '.join(r.value for r in Role)}",
+                       field="--role") from exc
+    existing = conn.execute(select(web_user.c.id).where(web_user.c.username == username)).first()
+    values = {"password_hash": hash_password(password), "role": role.value, "scope_unit_id": scope_unit_id,
+              "scope_at": scope_at, "active": True}
+    if existing is not None:
+        if not replace:
+            raise BadInput(f"đã có tài khoản {username!r}", field="--username")
+        conn.execute(update(web_user).where(web_user.c.id == existing.id).values(**values))
+        return int(existing.id)
+    return int(conn.execute(insert(web_user).values(
+        username=username, created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), **values,
+    )).inserted_primary_key[0])
+
+
+def authenticate(conn: Connection, username: str, password: str) -> Account | None:
+    row = conn.execute(select(web_user).where(web_user.c.username == username.strip(),
+                                              web_user.c.active.is_(True))).first()
+    if row is None:
+        _hasher.hash(password)  # same cost whether or not the name exists
+        return None
+    try:
+        _hasher.verify(row.password_hash, password)
+    except (VerificationError, InvalidHashError):
+        return None
+    if _hasher.check_needs_rehash(row.password_hash):
+        conn.execute(update(web_user).where(web_user.c.id == row.id).values(password_hash=hash_password(password)))
+    return Account(id=row.id, username=row.username, role=Role(row.role), scope_unit_id=row.scope_unit_id)
+
+
+def account_by_id(conn: Connection, user_id: int) -> Account | None:
+    row = conn.execute(select(web_user).where(web_user.c.id == user_id, web_user.c.active.is_(True))).first()
+    if row is None:
+        return None
+    return Account(id=row.id, username=row.username, role=Role(row.role), scope_unit_id=row.scope_unit_id)
+
+
+def secret_key(conn: Connection) -> str:
+    """The session signing key, made once and kept in the database so every worker and restart agrees."""
+    row = conn.execute(select(web_setting.c.value).where(web_setting.c.key == "session_secret")).first()
+    if row is not None:
+        return str(row[0])
+    value = secrets.token_urlsafe(48)
+    conn.execute(insert(web_setting).values(key="session_secret", value=value))
+    return value
+
+
+# --- scope ------------------------------------------------------------------------------------------
+
+class ScopeCache:
+    """Scope roots per (scope unit, date), kept briefly: the tree changes rarely and every page asks."""
+
+    def __init__(self, ttl: float = 30.0) -> None:
+        self.ttl = ttl
+        self._data: dict[tuple[int, dt.date], tuple[float, frozenset[int]]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple[int, dt.date]) -> frozenset[int] | None:
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is None or time.monotonic() - hit[0] > self.ttl:
+                return None
+            return hit[1]
+
+    def put(self, key: tuple[int, dt.date], value: frozenset[int]) -> None:
+        with self._lock:
+            if len(self._data) > 2000:
+                self._data.clear()
+            self._data[key] = (time.monotonic(), value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+def scope_roots(conn: Connection, scope_unit_id: int, on: dt.date, cache: ScopeCache | None = None) -> frozenset[int]:
+    """The units an account reaches on ON: everything under them (and they themselves) is in scope."""
+    if cache is not None:
+        hit = cache.get((scope_unit_id, on))
+        if hit is not None:
+            return hit
+    roots = _scope_roots(conn, scope_unit_id, on)
+    if cache is not None:
+        cache.put((scope_unit_id, on), roots)
+    return roots
+
+
+def _scope_roots(conn: Connection, scope_unit_id: int, on: dt.date) -> frozenset[int]:
+    if repo.unit_at(conn, scope_unit_id, on) is not None:
+        return frozenset({scope_unit_id})
+    history = repo.unit_history(conn, scope_unit_id)
+    if not history:
+        return frozenset()
+    # the scope as it stood on its version nearest to ON
+    before = [v for v in history if v.valid_to is not None and v.valid_to <= on]
+    ref = before[-1].valid_to - dt.timedelta(days=1) if before else (history[0].valid_from or on)  # type: ignore[operator]
+    members = {scope_unit_id} | {u.id for u in repo.descendants(conn, scope_unit_id, ref)}
+    roots: set[int] = set()
+    alive = {u.id for u in repo.units_at(conn, on, unit_ids=members)} if members else set()
+    roots |= alive
+    for m in members:
+        # forwards: a successor made wholly of the scope's units; backwards: a predecessor wholly absorbed
+        for nxt, _p, _d in repo.successors(conn, m):
+            if nxt not in members and repo.unit_at(conn, nxt, on) is not None \
+                    and {p for p, _pp, _dd in repo.predecessors(conn, nxt)} <= members:
+                roots.add(nxt)
+        for prev, _p, _d in repo.predecessors(conn, m):
+            if prev not in members and repo.unit_at(conn, prev, on) is not None \
+                    and {s for s, _ps, _dd in repo.successors(conn, prev)} <= members:
+                roots.add(prev)
+    return frozenset(roots)
+
+
+def in_scope(conn: Connection, roots: frozenset[int], unit: Unit, on: dt.date) -> bool:
+    if unit.id in roots:
+        return True
+    return any(a.id in roots for a in repo.ancestors(conn, unit, on))
+
+
+def root_units(conn: Connection, roots: frozenset[int], on: dt.date) -> list[Unit]:
+    """The scope roots in force on ON, highest level first, leaving out any root already under another."""
+    units = repo.units_at(conn, on, unit_ids=roots) if roots else []
+    units.sort(key=lambda u: (u.level.rank, u.code))
+    covered: set[int] = set()
+    out: list[Unit] = []
+    for u in units:
+        if u.id in covered or any(a.id in roots for a in repo.ancestors(conn, u, on)):
+            continue
+        out.append(u)
+        covered.add(u.id)
+    return out
+
+
+LEVEL_FOR_ROLE = {Role.PROVINCE_OFFICER: Level.PROVINCE, Role.COMMUNE_OFFICER: Level.COMMUNE,
+                  Role.GROUP_OFFICER: Level.RESIDENTIAL_GROUP}

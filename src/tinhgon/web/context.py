@@ -1,0 +1,143 @@
+"""Per-request context: the account, the date asked, the scope, and the checks every route makes."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hmac
+import secrets
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import Annotated
+
+from fastapi import Depends, HTTPException, Request
+from sqlalchemy import Connection, Engine
+
+from tinhgon.domain.units import Unit
+from tinhgon.registry import repo
+from tinhgon.web import auth, service
+from tinhgon.web.auth import Account, Role
+from tinhgon.web.i18n import DEFAULT_LANG, LANGS
+
+OUT_OF_SCOPE = "Đơn vị này nằm ngoài phạm vi tài khoản của bạn; bạn không có quyền xem hoặc thao tác."
+NO_PERSONAL = "Vai trò của bạn không được xem dữ liệu cá nhân (họ tên, ngày sinh)."
+NO_ROLE = "Vai trò của bạn không được thực hiện thao tác này."
+CSRF_FAILED = "Yêu cầu bị từ chối: thiếu hoặc sai mã chống giả mạo (CSRF). Hãy tải lại trang rồi làm lại."
+
+
+class NotLoggedIn(Exception):
+    """No valid session: pages redirect to the login form, the API answers 401."""
+
+
+def engine(request: Request) -> Engine:
+    return request.app.state.engine  # type: ignore[no-any-return]
+
+
+def lang_of(request: Request) -> str:
+    lang = request.cookies.get("lang", DEFAULT_LANG)
+    return lang if lang in LANGS else DEFAULT_LANG
+
+
+def csrf_token(request: Request) -> str:
+    token = request.session.get("csrf")
+    if not token:
+        token = secrets.token_urlsafe(32)
+        request.session["csrf"] = token
+    return str(token)
+
+
+async def require_csrf(request: Request) -> None:
+    """Every state-changing request carries the session's token: in X-CSRF-Token (HTMX, API) or a form field."""
+    expected = request.session.get("csrf")
+    sent = request.headers.get("x-csrf-token")
+    if sent is None and request.headers.get("content-type", "").startswith(
+            ("application/x-www-form-urlencoded", "multipart/form-data")):
+        form = await request.form()
+        value = form.get("csrf_token")
+        sent = value if isinstance(value, str) else None
+    if not expected or not sent or not hmac.compare_digest(str(expected), sent):
+        raise HTTPException(status_code=403, detail=CSRF_FAILED)
+
+
+def current_account(request: Request) -> Account:
+    uid = request.session.get("uid")
+    if uid is None:
+        raise NotLoggedIn()
+    cache = request.app.state.accounts
+    acc = cache.get(uid)
+    if acc is None:
+        with engine(request).connect() as conn:
+            acc = auth.account_by_id(conn, int(uid))
+        if acc is None:
+            request.session.clear()
+            raise NotLoggedIn()
+        cache[uid] = acc
+    request.state.account = acc
+    return acc
+
+
+@dataclass
+class Ctx:
+    """What a route needs: the account, its scope on the date asked, and a connection."""
+
+    request: Request
+    account: Account
+    conn: Connection
+    on: dt.date
+    lang: str
+
+    @property
+    def roots(self) -> frozenset[int]:
+        if not hasattr(self, "_roots"):
+            self._roots = auth.scope_roots(self.conn, self.account.scope_unit_id, self.on,
+                                           self.request.app.state.scope_cache)
+        return self._roots
+
+    def allows(self, unit: Unit) -> bool:
+        return auth.in_scope(self.conn, self.roots, unit, self.on)
+
+    def unit(self, unit_id: int) -> Unit:
+        """The unit in force on the date asked, refused when it lies outside the account's scope."""
+        u = repo.unit_at(self.conn, unit_id, self.on)
+        if u is None:
+            # say 403 rather than 404 for a unit outside the scope, so ids cannot be probed
+            hist = repo.unit_history(self.conn, unit_id)
+            if hist and any(self._allows_some_version(h) for h in hist):
+                raise HTTPException(status_code=404, detail=f"Đơn vị không có hiệu lực vào ngày {self.on:%d/%m/%Y}.")
+            raise HTTPException(status_code=403, detail=OUT_OF_SCOPE)
+        if not self.allows(u):
+            raise HTTPException(status_code=403, detail=OUT_OF_SCOPE)
+        return u
+
+    def _allows_some_version(self, v: Unit) -> bool:
+        day = v.valid_from or (v.valid_to - dt.timedelta(days=1) if v.valid_to else self.on)
+        roots = auth.scope_roots(self.conn, self.account.scope_unit_id, day, self.request.app.state.scope_cache)
+        return auth.in_scope(self.conn, roots, v, day)
+
+    def at(self, day: dt.date) -> Ctx:
+        """The same request looked at on another date (a plan is checked on its own date)."""
+        return Ctx(request=self.request, account=self.account, conn=self.conn, on=day, lang=self.lang)
+
+    def need_personal(self) -> None:
+        if not self.account.role.sees_personal_data:
+            raise HTTPException(status_code=403, detail=NO_PERSONAL)
+
+    def need(self, allowed: bool) -> None:
+        if not allowed:
+            raise HTTPException(status_code=403, detail=NO_ROLE)
+
+    def root_units(self) -> list[Unit]:
+        return auth.root_units(self.conn, self.roots, self.on)
+
+
+def get_ctx(request: Request, account: Account = Depends(current_account)) -> Iterator[Ctx]:
+    on = service.parse_at(request.query_params.get("at"))
+    with engine(request).begin() as conn:
+        yield Ctx(request=request, account=account, conn=conn, on=on, lang=lang_of(request))
+
+
+# "function" scope: the transaction commits before the response leaves, so a client that reads right
+# after a write sees it
+CtxDep = Annotated[Ctx, Depends(get_ctx, scope="function")]
+
+
+__all__ = ["Ctx", "CtxDep", "NotLoggedIn", "Role", "csrf_token", "current_account", "get_ctx", "require_csrf"]

@@ -1,0 +1,30 @@
+"""Which colleagues' domains are installed: their pages are enabled only when their service exists.
+
+Each entry names the module the web layer calls; until it lands the navigation entry stays disabled with
+a note (never a page with invented data).
+"""
+
+from __future__ import annotations
+
+import importlib.util
+
+# key -> (module whose presence enables the page, what the page needs from it)
+POINTS: dict[str, tuple[str, str]] = {
+    "audit": ("tinhgon.rules.audit", "audit_units(...) -> AuditReport"),
+    "planner": ("tinhgon.planner", "MaxPLocalSearch().solve(problem), check_labels(problem, labels)"),
+    "staffing": ("tinhgon.staffing.service", "staffing after a merger"),
+    "consult": ("tinhgon.consult.service", "ballot entry and tally"),
+    "execute": ("tinhgon.execute.service", "apply a merger plan"),
+    "reports": ("tinhgon.reports.service", "review reports (DOCX/PDF)"),
+}
+
+
+def _present(module: str) -> bool:
+    try:
+        return importlib.util.find_spec(module) is not None
+    except ModuleNotFoundError:
+        return False
+
+
+def available() -> dict[str, bool]:
+    return {key: _present(mod) for key, (mod, _what) in POINTS.items()}

@@ -1,0 +1,270 @@
+"""Read models and use cases of the web pages, over the registry (each takes the caller's Connection)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+import time
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Connection, select, update
+
+from tinhgon.domain.people import Person, TitleHolding, TitleType
+from tinhgon.domain.units import Level, Unit
+from tinhgon.errors import BadInput
+from tinhgon.registry import repo
+from tinhgon.registry import schema as s
+from tinhgon.registry.plans import ConflictError
+from tinhgon.web.vntext import fold, person_sort_key
+
+BANDS = (450, 600)
+BAND_KEYS = ("lt450", "450to600", "ge600", "unknown")
+
+
+def band_of(households: int | None) -> str:
+    if households is None:
+        return "unknown"
+    if households < BANDS[0]:
+        return "lt450"
+    if households < BANDS[1]:
+        return "450to600"
+    return "ge600"
+
+
+def parse_at(text: str | None) -> dt.date:
+    if not text:
+        return dt.date.today()
+    for fmt in ("%Y-%m-%d", "%d/%m/%Y"):
+        try:
+            return dt.datetime.strptime(text.strip(), fmt).date()
+        except ValueError:
+            continue
+    raise BadInput(f"ngày {text!r} không hợp lệ (dùng dd/mm/yyyy hoặc yyyy-mm-dd)", field="at")
+
+
+@dataclass
+class Dashboard:
+    unit: Unit
+    ancestors: list[Unit]
+    children: list[Unit]
+    counts_by_level: dict[str, int]
+    bands: dict[str, int]
+    groups: list[Unit]
+    households: int
+    holdings: int
+    holders: int
+    concurrent: int
+    child_households: dict[int, int] = field(default_factory=dict)
+
+
+def dashboard(conn: Connection, unit: Unit, on: dt.date) -> Dashboard:
+    below = repo.descendants(conn, unit.id, on)
+    groups = [u for u in below if u.level == Level.RESIDENTIAL_GROUP]
+    if unit.level == Level.RESIDENTIAL_GROUP:
+        groups = [unit]
+    counts = Counter(u.level.value for u in below)
+    bands = Counter(band_of(g.households) for g in groups)
+    holdings = repo.holdings_at(conn, on, [unit.id, *[u.id for u in below]])
+    kids = repo.children(conn, unit.id, on)
+    # households of each child: the sum over its groups (a group is its own figure)
+    parent_of = {u.id: u.parent_id for u in below}
+    child_ids = {k.id for k in kids}
+    per_child: Counter[int] = Counter()
+    for g in groups:
+        cur: int | None = g.id
+        while cur is not None and cur not in child_ids:
+            cur = parent_of.get(cur)
+        if cur is not None:
+            per_child[cur] += g.households or 0
+    return Dashboard(
+        unit=unit, ancestors=repo.ancestors(conn, unit, on), children=kids,
+        counts_by_level={lv.value: counts.get(lv.value, 0) for lv in Level if lv.rank > unit.level.rank},
+        bands={k: bands.get(k, 0) for k in BAND_KEYS}, groups=groups,
+        households=sum(g.households or 0 for g in groups), holdings=len(holdings),
+        holders=len({h.person_id for h in holdings}), concurrent=sum(1 for h in holdings if h.concurrent),
+        child_households=dict(per_child),
+    )
+
+
+# --- search ---------------------------------------------------------------------------------------
+
+class _SearchIndex:
+    """Folded names of the units in force on a date, kept briefly (the tree rarely changes)."""
+
+    def __init__(self, ttl: float = 60.0) -> None:
+        self.ttl = ttl
+        self._data: dict[tuple[str, dt.date], tuple[float, list[tuple[str, str, int]]]] = {}
+        self._lock = threading.Lock()
+
+    def rows(self, conn: Connection, on: dt.date) -> list[tuple[str, str, int]]:
+        key = (str(conn.engine.url), on)
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is not None and time.monotonic() - hit[0] < self.ttl:
+                return hit[1]
+        UV = s.unit_version
+        q = select(UV.c.unit_id, UV.c.code, UV.c.name).where(repo.in_force_clause(UV, on))
+        rows = [(fold(r.name), r.code.lower(), int(r.unit_id)) for r in conn.execute(q)]
+        with self._lock:
+            if len(self._data) > 50:
+                self._data.clear()
+            self._data[key] = (time.monotonic(), rows)
+        return rows
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+SEARCH_INDEX = _SearchIndex()
+
+
+def search_ids(conn: Connection, query: str, on: dt.date) -> list[int]:
+    """Units whose name contains every word of QUERY, accents and case ignored, or whose code starts with it."""
+    words = fold(query).split()
+    if not words:
+        return []
+    q = query.strip().lower()
+    hits: list[tuple[int, int, str, int]] = []
+    for name, code, uid in SEARCH_INDEX.rows(conn, on):
+        if code == q or (len(q) >= 3 and code.startswith(q)) or all(w in name for w in words):
+            # exact phrase first, then shorter names
+            hits.append((0 if " ".join(words) in name or code == q else 1, len(name), name, uid))
+    hits.sort()
+    return [h[3] for h in hits]
+
+
+# --- unit detail ----------------------------------------------------------------------------------
+
+@dataclass
+class LineageRow:
+    unit_id: int
+    name: str
+    code: str
+    partial: bool
+    day: dt.date
+    link_day: dt.date  # a day on which the other unit was in force (the day before, for a predecessor)
+
+
+@dataclass
+class UnitDetail:
+    unit: Unit
+    history: list[Unit]
+    predecessors: list[LineageRow]
+    successors: list[LineageRow]
+    children: list[Unit]
+    holdings: list[TitleHolding]
+    titles: dict[str, TitleType]
+    ancestors: list[Unit]
+
+
+def _lineage_rows(conn: Connection, items: list[tuple[int, bool, dt.date]], *, before: bool) -> list[LineageRow]:
+    out = []
+    for uid, partial, day in items:
+        hist = repo.unit_history(conn, uid)
+        # name it as it was around the event
+        v = next((h for h in hist if h.in_force(day)), None) or next(
+            (h for h in reversed(hist) if h.valid_to is not None and h.valid_to <= day), None) or hist[-1]
+        out.append(LineageRow(uid, v.name, v.code, partial, day, day - dt.timedelta(days=1) if before else day))
+    return out
+
+
+def unit_detail(conn: Connection, unit: Unit, on: dt.date) -> UnitDetail:
+    return UnitDetail(
+        unit=unit, history=repo.unit_history(conn, unit.id),
+        predecessors=_lineage_rows(conn, repo.predecessors(conn, unit.id), before=True),
+        successors=_lineage_rows(conn, repo.successors(conn, unit.id), before=False),
+        children=repo.children(conn, unit.id, on), holdings=repo.holdings_at(conn, on, [unit.id]),
+        titles=repo.title_types(conn), ancestors=repo.ancestors(conn, unit, on),
+    )
+
+
+# --- edit: a new version from a date, with optimistic locking ------------------------------------
+
+EDITABLE = ("name", "households", "population", "area_km2")
+
+
+def edit_unit(conn: Connection, unit_id: int, version_id: int, row_version: int, valid_from: dt.date,
+              changes: dict[str, Any]) -> int:
+    """Apply CHANGES from VALID_FROM on; returns the id of the version now holding them.
+
+    The version read by the form must still have ROW_VERSION: otherwise someone saved in between and
+    the edit is refused with ConflictError (the caller keeps what was typed and shows the other edit).
+    """
+    UV = s.unit_version
+    changes = {k: v for k, v in changes.items() if k in EDITABLE}
+    if "name" in changes and not str(changes["name"]).strip():
+        raise BadInput("tên đơn vị không được để trống", field="name")
+    for key in ("households", "population"):
+        if changes.get(key) is not None and int(changes[key]) < 0:
+            raise BadInput("số không được âm", field=key)
+    row = conn.execute(select(UV).where(UV.c.id == version_id, UV.c.unit_id == unit_id)).first()
+    if row is None:
+        raise BadInput("không có phiên bản này của đơn vị", field="version_id")
+    if (row.valid_from is not None and valid_from < row.valid_from) or \
+            (row.valid_to is not None and valid_from >= row.valid_to):
+        raise BadInput(f"ngày hiệu lực phải nằm trong thời hạn của phiên bản đang sửa "
+                       f"({repo.span_text(row.valid_from, row.valid_to)})", field="valid_from")
+    # the first write: nothing is written before it, so a refused edit leaves the database untouched
+    bumped = conn.execute(update(UV).where(UV.c.id == version_id, UV.c.row_version == row_version)
+                          .values(row_version=row_version + 1)).rowcount
+    if bumped != 1:
+        raise ConflictError("đơn vị vừa được người khác sửa và lưu; dữ liệu bạn nhập vẫn còn trên biểu mẫu, "
+                            "hãy xem bản mới nhất rồi lưu lại")
+    if row.valid_from == valid_from:
+        conn.execute(update(UV).where(UV.c.id == version_id).values(**changes))
+        return version_id
+    values = {c.name: getattr(row, c.name) for c in UV.columns if c.name not in ("id", "unit_id")}
+    values.update(changes)
+    values.update(valid_from=valid_from, valid_to=row.valid_to, row_version=1)
+    repo.close_version(conn, version_id, valid_from)
+    SEARCH_INDEX.clear()
+    return repo.insert_version(conn, unit_id, **values)
+
+
+def version_row(conn: Connection, version_id: int) -> Any:
+    return conn.execute(select(s.unit_version).where(s.unit_version.c.id == version_id)).first()
+
+
+# --- people -----------------------------------------------------------------------------------------
+
+@dataclass
+class PersonRow:
+    person: Person
+    titles: list[tuple[str, str, bool]]  # (title name, unit name, concurrent)
+
+
+def title_holders(conn: Connection, unit: Unit, on: dt.date, lang: str = "vi") -> list[PersonRow]:
+    """Everyone holding a title in UNIT or under it on ON, in Vietnamese name order."""
+    below = [unit, *repo.descendants(conn, unit.id, on)]
+    names = {u.id: u.name for u in below}
+    holdings = repo.holdings_at(conn, on, list(names))
+    types = repo.title_types(conn)
+    people = repo.people_by_ids(conn, [h.person_id for h in holdings])
+    rows: dict[int, PersonRow] = {}
+    for h in holdings:
+        t = types.get(h.title_code)
+        tname = (t.name_en if lang == "en" else t.name_vi) if t else h.title_code
+        rows.setdefault(h.person_id, PersonRow(people[h.person_id], [])).titles.append(
+            (tname, names.get(h.unit_id, ""), h.concurrent))
+    return sorted(rows.values(), key=lambda r: person_sort_key(r.person.full_name))
+
+
+def household_heads(conn: Connection, unit: Unit, on: dt.date) -> list[tuple[Person, str | None, int]]:
+    """Heads of the households living in a residential group on ON: (person, address, members)."""
+    if unit.level != Level.RESIDENTIAL_GROUP:
+        return []
+    hh = repo.households_at(conn, on, [unit.id])
+    by_hh = {h.id: h for h in hh}
+    P = s.person
+    out: list[tuple[Person, str | None, int]] = []
+    ids = list(by_hh)
+    for i in range(0, len(ids), 900):
+        q = select(P).where(P.c.household_id.in_(ids[i:i + 900]), P.c.is_head.is_(True))
+        for r in conn.execute(q):
+            h = by_hh[r.household_id]
+            out.append((repo.row_to_person(r), h.address, h.members))
+    out.sort(key=lambda t: person_sort_key(t[0].full_name))
+    return out
