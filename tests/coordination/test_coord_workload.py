@@ -1,0 +1,55 @@
+"""Workload: titles per person in a unit and below, people with several titles, civil servants covering
+several jobs (titles plus delegated acts)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections import Counter
+
+from sqlalchemy import Connection, select
+
+from tinhgon.coordination import delegation
+from tinhgon.coordination.workload import workload
+from tinhgon.registry import repo
+from tinhgon.registry import schema as s
+
+DAY = dt.date(2022, 1, 1)
+
+
+def test_people_with_several_titles_equal_an_independent_count(conn: Connection) -> None:
+    ward = repo.resolve_unit(conn, "00130", DAY)
+    w = workload(conn, ward, DAY)
+    uv, H = s.unit_version, s.title_holding
+    units = {ward.id} | {int(x[0]) for x in conn.execute(select(uv.c.unit_id).where(
+        uv.c.parent_id == ward.id, uv.c.valid_from <= DAY, (uv.c.valid_to.is_(None)) | (uv.c.valid_to > DAY)))}
+    per_person = Counter(int(x[0]) for x in conn.execute(select(H.c.person_id).where(
+        H.c.unit_id.in_(units), (H.c.valid_from.is_(None)) | (H.c.valid_from <= DAY),
+        (H.c.valid_to.is_(None)) | (H.c.valid_to > DAY))))
+    assert len(w.people) == len(per_person)
+    assert w.holdings == sum(per_person.values())
+    assert {p.person_id for p in w.multi_title} == {pid for pid, n in per_person.items() if n >= 2}
+    assert len(w.multi_title) > 0
+    assert workload(conn, ward, DAY, min_titles=3).multi_title == [p for p in w.people if len(p.titles) >= 3]
+
+
+def test_a_civil_servant_with_a_delegation_is_flagged_as_covering_several_jobs(conn: Connection) -> None:
+    ward = repo.resolve_unit(conn, "00130", DAY)
+    officer = next(h.person_id for h in repo.holdings_at(conn, DAY, unit_ids=[ward.id])
+                   if h.title_code == "tu_phap_ho_tich")
+    assert officer not in {p.person_id for p in workload(conn, ward, DAY).civil_servants_many_jobs}
+    delegation.grant(conn, grantor_title="chu_tich_ubnd", grantor_unit=ward,
+                     acts=["chung_thuc_ban_sao", "chung_thuc_chu_ky"], valid_from=dt.date(2021, 7, 15),
+                     grantee_title="tu_phap_ho_tich")
+    w = workload(conn, ward, DAY)
+    me = next(p for p in w.people if p.person_id == officer)
+    assert me.jobs == 2 and len(me.delegated) == 2
+    assert officer in {p.person_id for p in w.civil_servants_many_jobs}
+
+
+def test_holding_a_council_title_where_there_is_no_council_is_flagged(conn: Connection) -> None:
+    ward = repo.resolve_unit(conn, "00130", DAY)
+    w = workload(conn, ward, DAY)
+    flagged = [p for p in w.people if any("không tổ chức Hội đồng nhân dân" in f for f in p.flags)]
+    assert len(flagged) == 1 and any(t.title_code == "chu_tich_hdnd" for t in flagged[0].titles)
+    before = workload(conn, ward, dt.date(2021, 6, 30))
+    assert not any("không tổ chức" in f for p in before.people for f in p.flags)
