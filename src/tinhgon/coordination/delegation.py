@@ -111,13 +111,13 @@ def grant(conn: Connection, *, grantor_title: str, grantor_unit: Unit, acts: Seq
                                f"(chỉ cho: {allowed})", field="--to-person")
         if grantee_person_id == grantor_person_id:
             raise BadInput("không thể tự ủy quyền cho chính mình", field="--to-person")
-    did = int(conn.execute(D.insert().values(
+    did = t.new_id(conn.execute(D.insert().values(
         grantor_title=grantor_title, grantor_unit_id=grantor_unit.id, grantor_person_id=grantor_person_id,
         grantee_person_id=grantee_person_id, grantee_title=grantee_title,
         grantee_unit_id=target_unit.id if grantee_title is not None or grantee_unit is not None else None,
         valid_from=valid_from, valid_to=valid_to, planned_to=valid_to, doc_number=doc_number, doc_date=doc_date,
         issuer=issuer, note=note, created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-    )).inserted_primary_key[0])
+    )))
     conn.execute(DA.insert(), [{"delegation_id": did, "act_code": a.code} for a in act_objs])
     return get(conn, did)
 

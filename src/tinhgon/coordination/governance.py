@@ -70,7 +70,7 @@ def set_body(conn: Connection, unit: Unit, body: str, present: bool, valid_from:
     res = conn.execute(GB.insert().values(unit_id=unit.id, body=body, present=present, valid_from=valid_from,
                                           valid_to=valid_to, doc_number=doc_number, issuer=issuer, tag=tag,
                                           source=source, note=note))
-    return int(res.inserted_primary_key[0])
+    return t.new_id(res)
 
 
 def _overlap(a: dt.date | None, b: dt.date | None) -> list[Any]:

@@ -36,7 +36,7 @@ def rule_report_dict(r: RuleReport) -> dict[str, Any]:
     return {
         "rule": {"code": r.rule.code, "name": r.rule.name, "party_a": r.party_labels[0], "party_b": r.party_labels[1],
                  "versions": [{"version": v.version_no, "adopted_on": v.adopted_on, "doc_number": v.doc_number,
-                               "duties": list(v.duties)} for v in r.rule.versions]},
+                               "duties": list(v.duties)} for v in r.versions]},
         "scope": {"code": r.scope.code, "name": r.scope.name},
         "on": r.on,
         "year": r.year,
@@ -67,7 +67,7 @@ def rule_report_text(r: RuleReport) -> str:
              f"{r.rule.name} (mã {r.rule.code})",
              f"Giữa: {r.party_labels[0]} và {r.party_labels[1]}",
              f"Phạm vi: {r.scope.name} - số liệu đến ngày {format_date(r.on)}", ""]
-    for v in r.rule.versions:
+    for v in r.versions:
         doc = f", văn bản {v.doc_number}" if v.doc_number else ""
         lines.append(f"Phiên bản {v.version_no}: thông qua ngày {format_date(v.adopted_on)}{doc}; "
                      f"{format_int(len(v.duties))} nội dung phối hợp")
@@ -173,7 +173,7 @@ def _rule_workbook(r: RuleReport) -> Any:
           ["Mã", "Tên", "Ký lần đầu", "Ký gần nhất", "Phiên bản", "Người ký", "Xếp loại", "Điểm", "Điểm tối đa",
            "Nhận xét"], rows, [14, 26, 12, 12, 10, 40, 12, 8, 10, 40])
 
-    duty_rows = [[v.version_no, format_date(v.adopted_on), i, d] for v in r.rule.versions
+    duty_rows = [[v.version_no, format_date(v.adopted_on), i, d] for v in r.versions
                  for i, d in enumerate(v.duties, 1)]
     table(wb.create_sheet("Nội dung"), "NỘI DUNG PHỐI HỢP THEO PHIÊN BẢN",
           ["Phiên bản", "Thông qua", "STT", "Nội dung"], duty_rows, [10, 12, 6, 90])

@@ -102,11 +102,11 @@ def create_rule(conn: Connection, *, code: str, name: str, party_a: Party, party
     if party_a == party_b:
         raise BadInput("hai bên của quy chế phải khác nhau", field="--party-b")
     items = _clean_duties(duties)
-    rid = conn.execute(R.insert().values(
+    rid = t.new_id(conn.execute(R.insert().values(
         code=code, name=name.strip(), party_a_kind=party_a.kind.value, party_a=party_a.code,
         party_b_kind=party_b.kind.value, party_b=party_b.code, unit_level=unit_level.value,
         issuer_unit_id=issuer.id if issuer else None, created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None),
-    )).inserted_primary_key[0]
+    )))
     conn.execute(V.insert().values(rule_id=rid, version_no=1, adopted_on=adopted_on,
                                    duties=json.dumps(items, ensure_ascii=False), doc_number=doc_number, note=note))
     return get_rule(conn, code)
@@ -231,8 +231,8 @@ def sign(conn: Connection, rule_code: str, units: Iterable[Unit], signed_on: dt.
                 raise
             result.skipped.append((unit, exc.message))
     for unit, people in rows:
-        sid = int(conn.execute(SG.insert().values(rule_id=rule.id, version_id=version.id, unit_id=unit.id,
-                                                  signed_on=signed_on, note=note)).inserted_primary_key[0])
+        sid = t.new_id(conn.execute(SG.insert().values(rule_id=rule.id, version_id=version.id, unit_id=unit.id,
+                                                       signed_on=signed_on, note=note)))
         held = {(h.title_code, h.person_id): h.id for h in repo.holdings_at(conn, signed_on, unit_ids=[unit.id])}
         conn.execute(SY.insert(), [{"signing_id": sid, "party": p.party, "title_code": p.title_code,
                                     "person_id": p.person_id, "holding_id": held.get((p.title_code, p.person_id))}
@@ -287,9 +287,9 @@ def evaluate(conn: Connection, rule_code: str, unit: Unit, *, year: int, evaluat
         total, top = sum(x.score for x in scores), sum(x.max_score for x in scores)
         rating = rating_from_share(total / top)
     version = next(v for v in rule.versions if v.version_no == signed[-1].version_no)
-    eid = int(conn.execute(E.insert().values(rule_id=rule.id, unit_id=unit.id, year=year, evaluated_on=evaluated_on,
-                                             version_id=version.id, rating=rating.value, comment=comment))
-              .inserted_primary_key[0])
+    eid = t.new_id(conn.execute(E.insert().values(rule_id=rule.id, unit_id=unit.id, year=year,
+                                                  evaluated_on=evaluated_on, version_id=version.id,
+                                                  rating=rating.value, comment=comment)))
     if scores:
         conn.execute(ES.insert(), [{"evaluation_id": eid, "criterion": x.criterion.strip(), "score": x.score,
                                     "max_score": x.max_score, "comment": x.comment} for x in scores])
@@ -340,6 +340,11 @@ class RuleReport:
     unit_label: str
     party_labels: tuple[str, str]
     people: dict[int, str]
+
+    @property
+    def versions(self) -> list[RuleVersion]:
+        """The versions adopted by the report's date (a later revision is not shown)."""
+        return [v for v in self.rule.versions if v.adopted_on <= self.on]
 
     @property
     def signed(self) -> list[UnitStatus]:

@@ -5,6 +5,8 @@ unit has over time (mô hình chính quyền). Dated rows are half-open [valid_f
 
 from __future__ import annotations
 
+from typing import Any
+
 from sqlalchemy import (
     Boolean,
     CheckConstraint,
@@ -166,3 +168,11 @@ governance_body = Table(
     CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_from < valid_to", name="period"),
 )
 Index("ix_governance_body_unit", governance_body.c.unit_id)
+
+
+def new_id(result: Any) -> int:
+    """The primary key of the row an INSERT just wrote."""
+    key = result.inserted_primary_key
+    if key is None:  # pragma: no cover - every table here has an integer primary key
+        raise RuntimeError("INSERT returned no primary key")
+    return int(key[0])
