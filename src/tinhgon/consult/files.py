@@ -12,7 +12,7 @@ from tinhgon.io.tables import HeaderSpec, read_table
 BALLOT_SPEC = HeaderSpec(
     aliases={
         "household": ("Mã hộ", "Mã hộ gia đình", "Household", "Household code", "Mã cử tri", "Voter code", "Mã"),
-        "choice": ("Ý kiến", "Lựa chọn", "Choice", "Phiếu", "Kết quả"),
+        "choice": ("Ý kiến", "Ý kiến cử tri", "Lựa chọn", "Choice", "Phiếu", "Kết quả"),
         "candidate": ("Ứng cử viên", "Người được bầu", "Candidate"),
     },
     required=frozenset({"household"}),

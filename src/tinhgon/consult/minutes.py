@@ -10,11 +10,13 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 from docx import Document
 from docx.document import Document as DocxDocument
 from docx.enum.table import WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
+from docx.oxml import OxmlElement
 from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from docx.table import _Cell
@@ -89,11 +91,21 @@ def _cell_text(cell: _Cell, lines: Sequence[tuple[str, bool, bool, float]]) -> N
         p.paragraph_format.space_after = Pt(0)
 
 
+def _widths(table, widths: Sequence[Any]) -> None:  # type: ignore[no-untyped-def]
+    """Fixed column widths (Word ignores a cell width unless autofit is off and every cell has it)."""
+    table.autofit = False
+    for row in table.rows:
+        for cell, w in zip(row.cells, widths, strict=True):
+            cell.width = w
+    for col, w in zip(table.columns, widths, strict=True):
+        col.width = w
+
+
 def _header(doc: DocxDocument, parent_body: str, issuer: str, place: str, day: dt.date) -> None:
     table = doc.add_table(rows=1, cols=2)
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    _widths(table, (Cm(6), Cm(10.5)))
     left, right = table.rows[0].cells
-    left.width, right.width = Cm(6.5), Cm(10)
     _cell_text(left, [(parent_body.upper(), False, False, 13), (issuer.upper(), True, False, 13),
                       ("———", False, False, 13)])
     _cell_text(right, [("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", True, False, 13),
@@ -113,6 +125,7 @@ def _figures(doc: DocxDocument, rows: Sequence[tuple[str, str, str]], head: tupl
         _run(cells[0].paragraphs[0], label, size=13)
         for cell, text in ((cells[1], number), (cells[2], share)):
             _cell_text(cell, [(text, False, False, 13)])
+    _widths(table, (Cm(9.5), Cm(3), Cm(4)))
     _para(doc, after=6)
 
 
@@ -120,6 +133,8 @@ def _signatures(doc: DocxDocument, committee: Sequence[tuple[str, str]]) -> None
     chair = next((n for n, role in committee if "trưởng" in role.lower()), "")
     secretary = next((n for n, role in committee if "thư ký" in role.lower()), "")
     table = doc.add_table(rows=1, cols=2)
+    # keep the signature block on one page
+    table.rows[0]._tr.get_or_add_trPr().append(OxmlElement("w:cantSplit"))
     left, right = table.rows[0].cells
     _cell_text(left, [("THƯ KÝ", True, False, 13), ("(Ký, ghi rõ họ tên)", False, True, 13), ("", False, False, 13),
                       ("", False, False, 13), ("", False, False, 13), (secretary, True, False, 13)])

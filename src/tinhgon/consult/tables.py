@@ -169,7 +169,7 @@ ballot = Table(
 )
 # one counting version per household and round
 Index("uq_ballot_current", ballot.c.round_id, ballot.c.roll_entry_id, unique=True,
-      sqlite_where=text("is_current"), postgresql_where=text("is_current"))
-# the tally reads this index only
-Index("ix_ballot_tally", ballot.c.round_id, ballot.c.unit_id, ballot.c.choice, ballot.c.candidate_id,
-      sqlite_where=text("is_current"), postgresql_where=text("is_current"))
+      sqlite_where=text("is_current = 1"), postgresql_where=text("is_current"))
+# the tally reads this index only (covering: every column the GROUP BY needs)
+Index("ix_ballot_tally", ballot.c.round_id, ballot.c.is_current, ballot.c.unit_id, ballot.c.choice,
+      ballot.c.candidate_id)
