@@ -34,7 +34,7 @@ D, DA = t.delegation, t.delegation_act
 DEFAULT_EXPIRY_DAYS = 30
 
 CONDITION_VI = {
-    "no_peoples_council": "chỉ ở đơn vị không tổ chức HĐND (thí điểm chính quyền đô thị)",
+    "no_peoples_council": "ở đơn vị không tổ chức HĐND (thí điểm chính quyền đô thị)",
 }
 
 
@@ -193,8 +193,9 @@ def check(conn: Connection, d: Delegation, on: dt.date) -> DelegationCheck:
         for code in d.acts:
             act = cat.acts.get(code)
             if act is not None and not _condition_holds(conn, act, unit, on):
-                return DelegationCheck(False, f"điều kiện ủy quyền «{act.name_vi}» không còn: "
-                                              f"{CONDITION_VI.get(act.delegation_condition or '', '')}", ())
+                return DelegationCheck(False, f"«{act.name_vi}» chỉ được ủy quyền "
+                                              f"{CONDITION_VI.get(act.delegation_condition or '', '')}; điều kiện "
+                                              f"này không còn vào ngày {on:%d/%m/%Y}", ())
     if d.grantee_person_id is not None:
         return DelegationCheck(True, None, (d.grantee_person_id,))
     holders = _holders(conn, d.grantee_title or "", d.grantee_unit_id or d.grantor_unit_id, on)
