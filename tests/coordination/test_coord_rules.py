@@ -162,3 +162,10 @@ def test_cli_example_and_report(demo_url: str, tmp_path: object) -> None:
     assert data["units"] == 29 and data["signed"] == 29 and len(data["not_resigned_after_revision"]) == 1
     bad = run_cli("coordination", "report", "--rule", "KHONG-CO", "--unit", "00133", "--at", "2017-02-01")
     assert bad.returncode == 2 and "Traceback" not in bad.stderr
+    ev = run_cli("coordination", "evaluate", "--rule", example.RULE_CODE, "--unit", "00133-01", "--year", "2017",
+                 "--on", "20/12/2017", "--score", "Hòa giải ở cơ sở=9/10|Tốt", "--score", "Nhà văn hóa=7/10")
+    assert ev.returncode == 0, ev.stderr
+    assert "Tốt" in ev.stdout  # 16/20 = 80 %
+    wrong = run_cli("coordination", "evaluate", "--rule", example.RULE_CODE, "--unit", "00133-02", "--year", "2017",
+                    "--on", "20/12/2017", "--score", "Hòa giải=11/10")
+    assert wrong.returncode == 2 and "Traceback" not in wrong.stderr

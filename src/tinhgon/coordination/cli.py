@@ -204,10 +204,13 @@ def _score(text: str) -> Any:
     from tinhgon.coordination.model import Score
     from tinhgon.errors import BadInput
 
-    m = re.match(r"^(.+?)=\s*([0-9]+(?:[.,][0-9]+)?)\s*/\s*([0-9]+(?:[.,][0-9]+)?)\s*$", text)
+    m = re.match(r"^(.+?)=\s*([0-9]+(?:[.,][0-9]+)?)\s*/\s*([0-9]+(?:[.,][0-9]+)?)\s*(?:\|(.*))?$", text)
     if not m:
-        raise BadInput(f"điểm không hợp lệ: {text!r} (dùng 'Tiêu chí=8/10')", field="--score")
-    return Score(m.group(1).strip(), float(m.group(2).replace(",", ".")), float(m.group(3).replace(",", ".")))
+        raise BadInput(f"điểm không hợp lệ: {text!r} (dùng 'Tiêu chí=8/10' hoặc 'Tiêu chí=8/10|nhận xét')",
+                       field="--score")
+    comment = (m.group(4) or "").strip() or None
+    return Score(m.group(1).strip(), float(m.group(2).replace(",", ".")), float(m.group(3).replace(",", ".")),
+                 comment)
 
 
 @coordination_app.command("evaluate")
@@ -216,7 +219,8 @@ def evaluate_cmd(
     unit: UnitOpt,
     year: Annotated[int, typer.Option("--year", help="Năm được đánh giá.")],
     on: Annotated[str, typer.Option("--on", help="Ngày đánh giá.")],
-    score: Annotated[list[str] | None, typer.Option("--score", help="'Tiêu chí=điểm/tối đa' (lặp lại được).")] = None,
+    score: Annotated[list[str] | None,
+                     typer.Option("--score", help="'Tiêu chí=điểm/tối đa[|nhận xét]' (lặp lại được).")] = None,
     rating: Annotated[str | None, typer.Option("--rating", help="xuat_sac | tot | kha | trung_binh | yeu.")] = None,
     comment: Annotated[str | None, typer.Option("--comment")] = None,
 ) -> None:
