@@ -214,8 +214,8 @@ class EditIn(BaseModel):
 
 @router.patch("/units/{unit_id}", response_model=UnitDetailOut, dependencies=CSRF)
 def api_edit(unit_id: int, body: EditIn, ctx: CtxDep) -> UnitDetailOut:
+    unit = ctx.unit(unit_id)  # scope first: outside it, the answer is the same for every role
     ctx.need(ctx.account.role.edits_registry)
-    unit = ctx.unit(unit_id)
     changes = body.model_dump(exclude_unset=True, include={"name", "households", "population", "area_km2"})
     service.edit_unit(ctx.conn, unit.id, body.version_id, body.row_version, body.valid_from, changes)
     new = ctx.at(body.valid_from)

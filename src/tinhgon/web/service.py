@@ -184,6 +184,8 @@ def unit_detail(conn: Connection, unit: Unit, on: dt.date) -> UnitDetail:
 # --- edit: a new version from a date, with optimistic locking ------------------------------------
 
 EDITABLE = ("name", "households", "population", "area_km2")
+CONFLICT_MESSAGE = ("đơn vị vừa được người khác sửa và lưu; dữ liệu bạn nhập vẫn còn trên biểu mẫu, "
+                    "hãy xem bản mới nhất rồi lưu lại")
 
 
 def edit_unit(conn: Connection, unit_id: int, version_id: int, row_version: int, valid_from: dt.date,
@@ -203,6 +205,8 @@ def edit_unit(conn: Connection, unit_id: int, version_id: int, row_version: int,
     row = conn.execute(select(UV).where(UV.c.id == version_id, UV.c.unit_id == unit_id)).first()
     if row is None:
         raise BadInput("không có phiên bản này của đơn vị", field="version_id")
+    if row.row_version != row_version:
+        raise ConflictError(CONFLICT_MESSAGE)
     if (row.valid_from is not None and valid_from < row.valid_from) or \
             (row.valid_to is not None and valid_from >= row.valid_to):
         raise BadInput(f"ngày hiệu lực phải nằm trong thời hạn của phiên bản đang sửa "
@@ -211,8 +215,7 @@ def edit_unit(conn: Connection, unit_id: int, version_id: int, row_version: int,
     bumped = conn.execute(update(UV).where(UV.c.id == version_id, UV.c.row_version == row_version)
                           .values(row_version=row_version + 1)).rowcount
     if bumped != 1:
-        raise ConflictError("đơn vị vừa được người khác sửa và lưu; dữ liệu bạn nhập vẫn còn trên biểu mẫu, "
-                            "hãy xem bản mới nhất rồi lưu lại")
+        raise ConflictError(CONFLICT_MESSAGE)
     if row.valid_from == valid_from:
         conn.execute(update(UV).where(UV.c.id == version_id).values(**changes))
         return version_id

@@ -139,8 +139,8 @@ def unit_page(unit_id: int, ctx: CtxDep) -> Response:
 
 @router.get("/units/{unit_id}/edit")
 def edit_form(unit_id: int, ctx: CtxDep) -> Response:
+    unit = ctx.unit(unit_id)  # scope first: outside it, the answer is the same for every role
     ctx.need(ctx.account.role.edits_registry)
-    unit = ctx.unit(unit_id)
     row = service.version_row(ctx.conn, unit.version_id)
     return _page(ctx, "edit.html", {"unit": unit, "row": row, "form": _form_from_row(row, ctx.on),
                                     "error": None, "theirs": None})
@@ -177,8 +177,8 @@ def edit_save(unit_id: int, ctx: CtxDep, name: Annotated[str, Form()], valid_fro
               version_id: Annotated[int, Form()], row_version: Annotated[int, Form()],
               households: Annotated[str, Form()] = "", population: Annotated[str, Form()] = "",
               area_km2: Annotated[str, Form()] = "") -> Response:
+    unit = ctx.unit(unit_id)  # scope first: outside it, the answer is the same for every role
     ctx.need(ctx.account.role.edits_registry)
-    unit = ctx.unit(unit_id)
     typed = {"name": name, "households": households, "population": population, "area_km2": area_km2,
              "valid_from": valid_from, "version_id": version_id, "row_version": row_version}
     try:
