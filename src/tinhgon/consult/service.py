@@ -527,6 +527,8 @@ def import_ballots(conn: Connection, cid: int, official: Official, rows: Sequenc
     allowed = _allowed_units(conn, official, in_round, c.held_on)
     voted = {int(r[0]) for r in conn.execute(select(B.c.roll_entry_id).where(B.c.round_id == rnd.id, B.c.is_current))}
     cand_cache: dict[str, int] = {}
+    choice_cache: dict[str, Choice] = {}   # a sheet holds a handful of distinct spellings
+    batch = Path(file).name
     errors: list[str] = []
     seen: dict[str, int] = {}
     now = _now()
@@ -565,7 +567,8 @@ def import_ballots(conn: Connection, cid: int, official: Official, rows: Sequenc
                 cand = cand_cache[ref]
                 ch = Choice.VOTE
             else:
-                ch = parse_choice(raw_choice)
+                raw = str(raw_choice if raw_choice is not None else "")
+                ch = choice_cache.get(raw) or choice_cache.setdefault(raw, parse_choice(raw))
             _check_choice(c.kind, ch, cand)
         except BadInput as exc:
             errors.append(f"{where}: {exc.message}")
@@ -573,7 +576,7 @@ def import_ballots(conn: Connection, cid: int, official: Official, rows: Sequenc
         by_unit[uid] += 1
         out.append({"round_id": rnd.id, "roll_entry_id": rid, "unit_id": uid, "version": 1, "is_current": True,
                     "choice": ch.value, "candidate_id": cand, "reason": None, "entered_by": official.username,
-                    "official_id": official.id, "entered_at": now, "source": "sheet", "batch": Path(file).name})
+                    "official_id": official.id, "entered_at": now, "source": "sheet", "batch": batch})
     if errors:
         more = f" (và {len(errors) - 20} lỗi khác)" if len(errors) > 20 else ""
         raise BadInput(f"{len(errors)} dòng lỗi, không ghi phiếu nào: " + "; ".join(errors[:20]) + more, file=file)
