@@ -48,6 +48,9 @@ def solve(
                         ] = None,
 ) -> None:
     """Chia đơn vị thành các nhóm liền kề đạt ngưỡng, nhiều nhóm nhất có thể."""
+    import gc
+
+    gc.disable()  # millions of small lists and no reference cycles: the collector only costs time
     from tinhgon.planner.check import check_labels
     from tinhgon.planner.files import check_writable, plan_csv, read_problem, write_atomic
     from tinhgon.planner.solvers import MaxPExact, MaxPLocalSearch
@@ -99,6 +102,9 @@ def check(
     max_size: MaxOpt = None,
 ) -> None:
     """Kiểm tra phương án: in một đối tượng JSON; mã thoát 1 khi không hợp lệ."""
+    import gc
+
+    gc.disable()  # see solve
     from tinhgon.planner.check import check_plan
     from tinhgon.planner.files import read_plan, read_problem
 

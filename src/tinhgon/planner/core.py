@@ -875,7 +875,11 @@ def solve_piece(piece: Piece, seed: int, params: SolverParams | None = None,
             continue
         regions: list[list[int]] | None = None
         if len(cl) <= params.exact_units:
-            regions = _pack_exact(piece, cl, params, rng)
+            # a quick construction that reaches total // threshold is optimal; else search exactly
+            quick = _Packer(piece, cl, rng, params, deadline)
+            quick.construct()
+            done = len(quick.members) >= ctot // T
+            regions = quick.regions() if done else _pack_exact(piece, cl, params, rng)
             if regions is not None:
                 ub += len(regions)
         if regions is None:

@@ -74,7 +74,9 @@ def csr_from_edges(n: int, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     b = np.concatenate([edges[:, 1], edges[:, 0]])
     keep = a != b
     a, b = a[keep], b[keep]
-    key = np.unique(a * n + b)
+    key = np.sort(a * n + b)
+    if len(key) > 1:
+        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
     a, b = key // n, key % n
     counts = np.bincount(a, minlength=n)
     indptr = np.zeros(n + 1, dtype=np.int64)
@@ -104,36 +106,54 @@ def plane_coords(coords: np.ndarray | None) -> np.ndarray | None:
 
 def split_pieces(problem: PlanningProblem, seed: int = 0) -> tuple[list[int], list[PieceSpec]]:
     """Locked units (each its own group) and the pieces: connected components of the graph that
-    keeps only edges inside one parent, between unlocked units, and not joining a forbid pair."""
+    keeps only edges inside one parent, between unlocked units, and not joining a forbid pair.
+
+    The split is cached on the problem; only the seeds depend on `seed` (one per piece, derived from
+    its first unit, so results do not depend on the order pieces are solved in)."""
+    cached = getattr(problem, "_pieces", None)
+    if cached is None:
+        cached = _split(problem)
+        problem._pieces = cached  # type: ignore[attr-defined]
+    locked_units, pieces = cached
+    specs = [PieceSpec(units, piece, (seed * 1_000_003 + units[0]) & 0x7FFFFFFF) for units, piece in pieces]
+    return locked_units, specs
+
+
+def _split(problem: PlanningProblem) -> tuple[list[int], list[tuple[list[int], Piece]]]:
     n = problem.n
-    parents = problem.parents.tolist()  # type: ignore[union-attr]
-    locked = problem.locked.tolist()  # type: ignore[union-attr]
-    nbrs_all = problem.neighbours()
+    parents = problem.parents
+    locked = problem.locked
+    assert parents is not None and locked is not None
+    indptr, indices = problem.indptr, problem.indices.astype(np.int64)
+    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
+    keep = (parents[rows] == parents[indices]) & ~locked[rows] & ~locked[indices]
     forbid: dict[int, set[int]] = {}
-    for a, b in problem.forbid.tolist():
-        forbid.setdefault(a, set()).add(b)
-        forbid.setdefault(b, set()).add(a)
+    if len(problem.forbid):
+        fa = problem.forbid[:, 0].astype(np.int64)
+        fb = problem.forbid[:, 1].astype(np.int64)
+        keys = np.concatenate([fa * n + fb, fb * n + fa])
+        keep &= ~np.isin(rows * n + indices, keys)
+        for a, b in problem.forbid.tolist():
+            forbid.setdefault(a, set()).add(b)
+            forbid.setdefault(b, set()).add(a)
     prefer: dict[int, set[int]] = {}
     for a, b in problem.prefer.tolist():
         prefer.setdefault(a, set()).add(b)
         prefer.setdefault(b, set()).add(a)
-    work: list[list[int]] = []
-    for u in range(n):
-        if locked[u]:
-            work.append([])
-            continue
-        pu = parents[u]
-        fu = forbid.get(u)
-        work.append([v for v in nbrs_all[u]
-                     if parents[v] == pu and not locked[v] and not (fu and v in fu)])
+    kept = indices[keep].tolist()
+    kptr = np.zeros(n + 1, dtype=np.int64)
+    np.cumsum(np.bincount(rows[keep], minlength=n), out=kptr[1:])
+    kp = kptr.tolist()
+    work = [kept[kp[u]:kp[u + 1]] for u in range(n)]
     w = problem.households.tolist()
     xy = plane_coords(problem.coords)
     xyl = xy.tolist() if xy is not None else None
-    locked_units = [u for u in range(n) if locked[u]]
-    seen = [False] * n
-    specs: list[PieceSpec] = []
+    lockl = locked.tolist()
+    locked_units = [u for u in range(n) if lockl[u]]
+    seen = list(lockl)
+    pieces: list[tuple[list[int], Piece]] = []
     for s in range(n):
-        if seen[s] or locked[s]:
+        if seen[s]:
             continue
         seen[s] = True
         comp = [s]
@@ -145,19 +165,31 @@ def split_pieces(problem: PlanningProblem, seed: int = 0) -> tuple[list[int], li
                     seen[v] = True
                     comp.append(v)
                     stack.append(v)
-        comp.sort()
+        if len(comp) > 1:
+            comp.sort()
         loc = {u: i for i, u in enumerate(comp)}
+        pf: dict[int, set[int]] = {}
+        pp: dict[int, set[int]] = {}
+        if forbid:
+            for u in comp:
+                if u in forbid:
+                    x = {loc[v] for v in forbid[u] if v in loc}
+                    if x:
+                        pf[loc[u]] = x
+        if prefer:
+            for u in comp:
+                if u in prefer:
+                    x = {loc[v] for v in prefer[u] if v in loc}
+                    if x:
+                        pp[loc[u]] = x
         piece = Piece(
             w=[w[u] for u in comp],
             nbrs=[[loc[v] for v in work[u]] for u in comp],
             threshold=problem.threshold,
             max_size=problem.max_size,
-            forbid={loc[u]: {loc[v] for v in forbid[u] if v in loc} for u in comp if u in forbid},
-            prefer={loc[u]: {loc[v] for v in prefer[u] if v in loc} for u in comp if u in prefer},
+            forbid=pf,
+            prefer=pp,
             xy=[(xyl[u][0], xyl[u][1]) for u in comp] if xyl is not None else None,
         )
-        piece.forbid = {k: v for k, v in piece.forbid.items() if v}
-        piece.prefer = {k: v for k, v in piece.prefer.items() if v}
-        # the seed depends on the piece, not on the order pieces are solved in (determinism)
-        specs.append(PieceSpec(comp, piece, (seed * 1_000_003 + comp[0]) & 0x7FFFFFFF))
-    return locked_units, specs
+        pieces.append((comp, piece))
+    return locked_units, pieces
