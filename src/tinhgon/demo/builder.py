@@ -42,6 +42,16 @@ def _short(name: str) -> str:
 
 
 def build_demo(conn: Connection, progress: Callable[[str], None] | None = None) -> dict[str, int]:
+    """Build the demo into an open transaction; logged as one change-log entry, not one per row."""
+    from tinhgon.reliability import auditlog
+
+    with auditlog.suspended():
+        result = _build(conn, progress)
+    auditlog.record_system(conn, "demo", "unit", result)
+    return result
+
+
+def _build(conn: Connection, progress: Callable[[str], None] | None) -> dict[str, int]:
     say = progress or (lambda _m: None)
     rng = random.Random(SEED)
     seed.seed_vietnam(conn, progress=say, loaded_at=LOADED_AT)

@@ -109,6 +109,9 @@ def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
         engine = make_engine(raw)
         if migrate:
             upgrade(engine)
+        from tinhgon.reliability import auditlog
+
+        auditlog.install(engine)  # every change through this engine lands in audit_log
         _ENGINES[raw] = engine
     return engine
 

@@ -80,7 +80,18 @@ def _version(unit_id: int, level: Level, code: str, name: str, kind: Kind, paren
 def seed_vietnam(conn: Connection, progress: Callable[[str], None] | None = None,
                  province_codes: set[str] | None = None, loaded_at: dt.datetime | None = None) -> dict[str, int]:
     """Load the national tree into an open transaction. PROVINCE_CODES limits the legacy side (and the
-    new provinces fed by it) to some provinces, for the demo and for tests."""
+    new provinces fed by it) to some provinces, for the demo and for tests. Logged as one change-log
+    entry (the data source row), not one per unit."""
+    from tinhgon.reliability import auditlog
+
+    with auditlog.suspended():
+        result = _seed(conn, progress, province_codes, loaded_at)
+    auditlog.record_system(conn, "seed", "data_source", result)
+    return result
+
+
+def _seed(conn: Connection, progress: Callable[[str], None] | None, province_codes: set[str] | None,
+          loaded_at: dt.datetime | None) -> dict[str, int]:
     say = progress or (lambda _msg: None)
     data = vn_data.load()
     if data.unmatched:  # never drop a unit silently: a mapping key we cannot place stops the seed

@@ -1,0 +1,228 @@
+"""Change capture for the audit log, at the engine: every INSERT, UPDATE and DELETE issued through
+SQLAlchemy on a registry table is written to ``audit_log`` in the same transaction, with the row
+before and after. Services need not remember to log: a change that commits is logged, and a change
+that rolls back leaves no log either.
+
+Who: a context variable set by the CLI (``--as`` / ``TINHGON_USER`` / the OS account) or by the web
+session. Bulk system loads (national seed, demo) run inside ``suspended()`` and are logged as one
+summary entry instead of one per row.
+"""
+
+from __future__ import annotations
+
+import contextvars
+import datetime as dt
+import getpass
+import json
+import os
+from collections.abc import Iterator
+from contextlib import contextmanager
+from decimal import Decimal
+from typing import Any
+
+from sqlalchemy import Connection, Engine, Table, event, insert, select
+from sqlalchemy.sql.dml import Delete, Insert, Update
+
+from tinhgon.reliability.tables import audit_log
+
+_actor: contextvars.ContextVar[str | None] = contextvars.ContextVar("tinhgon_actor", default=None)
+_context: contextvars.ContextVar[str | None] = contextvars.ContextVar("tinhgon_context", default=None)
+_suspended: contextvars.ContextVar[bool] = contextvars.ContextVar("tinhgon_audit_suspended", default=False)
+
+# tables whose changes are not themselves worth a log line (the log, sessions, caches, migrations)
+SKIP = {"audit_log", "alembic_version", "web_setting", "web_session", "web_job"}
+
+
+def current_actor() -> str:
+    actor = _actor.get() or os.environ.get("TINHGON_USER")
+    if actor:
+        return actor
+    try:
+        return f"os:{getpass.getuser()}"
+    except Exception:  # no user database entry (containers)
+        return "os:unknown"
+
+
+@contextmanager
+def acting_as(actor: str | None, context: str | None = None) -> Iterator[None]:
+    t1 = _actor.set(actor)
+    t2 = _context.set(context)
+    try:
+        yield
+    finally:
+        _actor.reset(t1)
+        _context.reset(t2)
+
+
+@contextmanager
+def suspended() -> Iterator[None]:
+    token = _suspended.set(True)
+    try:
+        yield
+    finally:
+        _suspended.reset(token)
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, dt.date | dt.datetime):
+        return value.isoformat()
+    if isinstance(value, Decimal):
+        return str(value)
+    if isinstance(value, bytes):
+        return value.hex()
+    return value
+
+
+def _dump(row: dict[str, Any]) -> str:
+    return json.dumps({k: _jsonable(v) for k, v in row.items()}, ensure_ascii=False, sort_keys=True)
+
+
+def _refs(table: Table, row: dict[str, Any]) -> tuple[str | None, int | None, int | None]:
+    pk = [c.name for c in table.primary_key.columns]
+    row_id = "/".join(str(row.get(c)) for c in pk) if pk and all(row.get(c) is not None for c in pk) else None
+    unit_id = row.get("unit_id")
+    if table.name == "unit":
+        unit_id = row.get("id")
+    person_id = row.get("person_id")
+    if table.name == "person":
+        person_id = row.get("id")
+    return row_id, unit_id if isinstance(unit_id, int) else None, person_id if isinstance(person_id, int) else None
+
+
+def _entries(action: str, table: Table, rows: list[tuple[dict[str, Any] | None, dict[str, Any] | None]]
+             ) -> list[dict[str, Any]]:
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    actor, context = current_actor(), _context.get()
+    out = []
+    for before, after in rows:
+        row_id, unit_id, person_id = _refs(table, after or before or {})
+        out.append({"at": now, "actor": actor, "action": action, "table_name": table.name, "row_id": row_id,
+                    "unit_id": unit_id, "person_id": person_id,
+                    "before": _dump(before) if before is not None else None,
+                    "after": _dump(after) if after is not None else None, "context": context})
+    return out
+
+
+def _target(stmt: Any) -> Table | None:
+    table = getattr(stmt, "table", None)
+    if isinstance(table, Table) and table.name not in SKIP and table.name in audit_log.metadata.tables:
+        return table
+    return None
+
+
+def _before_execute(conn: Connection, clauseelement: Any, multiparams: Any, params: Any,
+                    execution_options: Any) -> None:
+    if _suspended.get() or conn.info.get("tinhgon_in_audit"):
+        return
+    if not isinstance(clauseelement, Update | Delete):
+        return
+    table = _target(clauseelement)
+    if table is None or multiparams:  # executemany updates: logged from their parameters afterwards
+        return
+    where = clauseelement.whereclause
+    conn.info["tinhgon_in_audit"] = True
+    try:
+        q = select(table) if where is None else select(table).where(where)
+        before = [dict(r._mapping) for r in conn.execute(q)]
+    finally:
+        conn.info["tinhgon_in_audit"] = False
+    conn.info.setdefault("tinhgon_pending", []).append((clauseelement, before))
+
+
+def _after_execute(conn: Connection, clauseelement: Any, multiparams: Any, params: Any,
+                   execution_options: Any, result: Any) -> None:
+    if _suspended.get() or conn.info.get("tinhgon_in_audit"):
+        return
+    if not isinstance(clauseelement, Insert | Update | Delete):
+        return
+    table = _target(clauseelement)
+    if table is None:
+        return
+    entries: list[dict[str, Any]] = []
+    if isinstance(clauseelement, Insert):
+        # the bound values as the dialect received them: .values(...), execute() parameters and
+        # column defaults alike, one dict per row (also for executemany)
+        param_sets = list(getattr(result.context, "compiled_parameters", None) or [params or {}])
+        try:
+            pks = result.inserted_primary_key_rows
+        except Exception:  # some executemany forms cannot tell the keys
+            pks = None
+        pk_cols = [c.name for c in table.primary_key.columns]
+        cols = {c.name for c in table.columns}
+        rows = []
+        for i, p in enumerate(param_sets):
+            row = {k: v for k, v in (p or {}).items() if k in cols}
+            if pks and i < len(pks) and pks[i] is not None:
+                row.update({c: v for c, v in zip(pk_cols, pks[i], strict=False) if v is not None})
+            rows.append((None, row))
+        entries = _entries("insert", table, rows)
+    else:
+        pending = conn.info.get("tinhgon_pending") or []
+        match = next((i for i in range(len(pending) - 1, -1, -1) if pending[i][0] is clauseelement), None)
+        if match is None:  # executemany update/delete: the parameters are what we know
+            sets = list(getattr(result.context, "compiled_parameters", None) or [params or {}])
+            entries = _entries("update" if isinstance(clauseelement, Update) else "delete", table,
+                               [(dict(p), None) for p in sets])
+        else:
+            _stmt, before = pending.pop(match)
+            if isinstance(clauseelement, Delete):
+                entries = _entries("delete", table, [(b, None) for b in before])
+            else:
+                pk = list(table.primary_key.columns)
+                conn.info["tinhgon_in_audit"] = True
+                try:
+                    after_rows = []
+                    for b in before:
+                        cond = [c == b[c.name] for c in pk]
+                        got = conn.execute(select(table).where(*cond)).first()
+                        after_rows.append((b, dict(got._mapping) if got is not None else None))
+                finally:
+                    conn.info["tinhgon_in_audit"] = False
+                entries = _entries("update", table, [(b, a) for b, a in after_rows if a != b])
+    if entries:
+        conn.info["tinhgon_in_audit"] = True
+        try:
+            for i in range(0, len(entries), 2000):
+                conn.execute(insert(audit_log), entries[i:i + 2000])
+        finally:
+            conn.info["tinhgon_in_audit"] = False
+
+
+def install(engine: Engine) -> None:
+    """Attach change capture to an engine (idempotent)."""
+    if getattr(engine, "_tinhgon_audit", False):
+        return
+    event.listen(engine, "before_execute", _before_execute)
+    event.listen(engine, "after_execute", _after_execute)
+    engine._tinhgon_audit = True  # type: ignore[attr-defined]
+
+
+def record_access(conn: Connection, action: str, what: str, *, unit_id: int | None = None,
+                  person_ids: list[int] | None = None, detail: dict[str, Any] | None = None) -> None:
+    """Log a read or an export of personal data by the current actor (never the data itself)."""
+    if action not in ("read", "export"):
+        raise ValueError("action must be read or export")
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    base = {"at": now, "actor": current_actor(), "action": action, "table_name": what, "row_id": None,
+            "unit_id": unit_id, "before": None, "context": _context.get()}
+    ids = person_ids or [None]
+    info = _dump(detail or {}) if detail else None
+    rows = [{**base, "person_id": pid, "after": info} for pid in ids]  # type: ignore[list-item]
+    conn.info["tinhgon_in_audit"] = True
+    try:
+        for i in range(0, len(rows), 2000):
+            conn.execute(insert(audit_log), rows[i:i + 2000])
+    finally:
+        conn.info["tinhgon_in_audit"] = False
+
+
+def record_system(conn: Connection, what: str, table_name: str, summary: dict[str, Any]) -> None:
+    """One entry for a bulk system load done with capture suspended (seed, demo, imports' summary)."""
+    now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    conn.info["tinhgon_in_audit"] = True
+    try:
+        conn.execute(insert(audit_log).values(
+            at=now, actor=current_actor(), action="insert", table_name=table_name, row_id=None, unit_id=None,
+            person_id=None, before=None, after=_dump({"bulk": what, **summary}), context=_context.get() or what))
+    finally:
+        conn.info["tinhgon_in_audit"] = False
