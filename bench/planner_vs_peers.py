@@ -40,6 +40,7 @@ def _env() -> dict[str, str]:
 
 def run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
     """Run cmd, sampling the RSS of its process tree; returns wall seconds, peak MiB, rc, output."""
+    load = os.getloadavg()[0]
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), cwd=ROOT)
     peak = 0
@@ -78,6 +79,7 @@ def run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
     stop.set()
     th.join()
     return {"seconds": wall, "peak_mib": peak / 2**20, "rc": proc.returncode, "timed_out": timed_out,
+            "load_before": load,
             "stdout": out.decode(errors="replace"), "stderr": err.decode(errors="replace")}
 
 
@@ -98,7 +100,8 @@ def run_tinhgon(folder: Path, threshold: int, work: Path, extra: list[str]) -> d
            "--adjacency", str(folder / "adjacency.csv"), "--threshold", str(threshold),
            "--output", str(plan), "--metrics", str(metrics), *extra]
     r = run_measured(cmd, timeout=3600)
-    res: dict[str, Any] = {"seconds": r["seconds"], "peak_mib": r["peak_mib"], "rc": r["rc"]}
+    res: dict[str, Any] = {"seconds": r["seconds"], "peak_mib": r["peak_mib"], "rc": r["rc"],
+                           "load_before": r["load_before"]}
     if r["rc"] != 0:
         res["status"] = f"failed (exit {r['rc']}): {r['stderr'][-200:]}"
         return res
@@ -166,9 +169,12 @@ def render(rows: list[dict[str, Any]], command: str) -> str:
         "`drop`, lat/lon attributes, `numpy.random.seed(0)`; GeoDa: `maxp_greedy` defaults, 2 threads, "
         "weights from the instance's adjacency (GAL file).",
         "",
-        "| instance | units | UB | tinhgon p | tinhgon s | peak MiB | valid | gap | spopt p | spopt s | "
+        "The machine was shared with other jobs during the run: `load` is the 1-minute load average "
+        "just before tinhgon's run (2 = both cores busy).",
+        "",
+        "| instance | units | UB | tinhgon p | tinhgon s | peak MiB | valid | gap | load | spopt p | spopt s | "
         "× vs spopt | GeoDa p | GeoDa s | × vs GeoDa |",
-        "|---|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---:|",
+        "|---|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         t = row["tinhgon"]
@@ -189,9 +195,10 @@ def render(rows: list[dict[str, Any]], command: str) -> str:
             lines.append(
                 f"| {row['name']} | {row['units']:,} | {t['upper_bound']} | {t['p']}{proven} | "
                 f"{fmt_s(t['seconds'])} | {t['peak_mib']:.0f} | {ok} | {t['upper_bound'] - t['p']} | "
+                f"{t['load_before']:.1f} | "
                 f"{sp_p} | {sp_s} | {ratio(sp)} | {gd_p} | {gd_s} | {ratio(gd)} |")
         else:
-            lines.append(f"| {row['name']} | {row['units']:,} | – | {t.get('status')} | | | | | {sp_p} | "
+            lines.append(f"| {row['name']} | {row['units']:,} | – | {t.get('status')} | | | | | | {sp_p} | "
                          f"{sp_s} | | {gd_p} | {gd_s} | |")
     lines += ["", "Peer notes: " + "; ".join(
         f"{row['name']}/{tool}: {row[tool].get('status')}" for row in rows for tool in ("spopt", "geoda")

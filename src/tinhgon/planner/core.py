@@ -910,6 +910,8 @@ def solve_piece(piece: Piece, seed: int, params: SolverParams | None = None,
     asm.polish(params.polish_passes)
     stranded = asm.merge_below()
     touched = sum(1 for g, m in asm.gmembers.items() if asm.has_big[g] and len(m) > 1)
+    # left-out units that no region could take may still reach the threshold together
+    p = sum(1 for g in asm.gmembers if asm.gsum[g] >= T)
     # relabel 0..k-1 in order of first member, so labels do not depend on construction order
     order: dict[int, int] = {}
     labels = []
