@@ -53,3 +53,16 @@ def test_holding_a_council_title_where_there_is_no_council_is_flagged(conn: Conn
     assert len(flagged) == 1 and any(t.title_code == "chu_tich_hdnd" for t in flagged[0].titles)
     before = workload(conn, ward, dt.date(2021, 6, 30))
     assert not any("không tổ chức" in f for p in before.people for f in p.flags)
+
+
+def test_duties_come_from_the_version_each_group_last_signed(conn: Connection) -> None:
+    from tinhgon.coordination import example
+
+    example.build_article_004(conn, resign=27)
+    day = dt.date(2017, 2, 1)
+    ward = repo.resolve_unit(conn, example.WARD_CODE, day)
+    w = workload(conn, ward, day)
+    heads = [p for p in w.people if any(t.title_code == "to_truong" for t in p.titles)]
+    assert len(heads) == 29
+    texts = Counter(tuple(d for _c, d in p.duties) for p in heads)
+    assert texts == {example.DUTIES_V2: 27, example.DUTIES_V1: 2}
