@@ -396,3 +396,13 @@ def test_independent_count_matches_the_tally_after_many_entries(engine: Engine) 
     for u in tl.units:
         assert (u.agree, u.disagree, u.invalid) == (expected[(u.code, "agree")], expected[(u.code, "disagree")],
                                                     expected[(u.code, "invalid")])
+
+
+def test_only_an_official_covering_every_unit_may_close_the_round(engine: Engine) -> None:
+    world = make_world(engine, {"P01-01": 2, "P02-01": 2})
+    cid = _group_consultation(engine, world, ["P01-01", "P02-01"])
+    with pytest.raises(BadInput, match="không phụ trách"), engine.begin() as conn:
+        service.close_round(conn, cid, by="p01", official=service.get_official(conn, "p01"))
+    with engine.begin() as conn:
+        tl = service.close_round(conn, cid, by="admin", official=service.get_official(conn, "admin"))
+    assert tl.round_status == "closed"

@@ -329,7 +329,7 @@ def close_round(cid: CidOpt, as_user: AsOpt, round_number: RoundOpt = None) -> N
 
     with _engine().begin() as conn:
         official = service.get_official(conn, as_user)
-        tl = service.close_round(conn, cid, by=official.username, round_number=round_number)
+        tl = service.close_round(conn, cid, by=official.username, round_number=round_number, official=official)
     _print_tally(tl)
 
 
@@ -340,7 +340,7 @@ def open_round2(cid: CidOpt, as_user: AsOpt) -> None:
 
     with _engine().begin() as conn:
         official = service.get_official(conn, as_user)
-        failed = service.open_round2(conn, cid, by=official.username)
+        failed = service.open_round2(conn, cid, by=official.username, official=official)
     typer.echo(f"Đã mở vòng 2 cho {len(failed)} đơn vị chưa đạt.")
 
 

@@ -765,11 +765,23 @@ def _overall(conn: Connection, c: Any, rule: ApprovalRule, rnd: Any, current: Ta
     return Decision.PENDING
 
 
-def close_round(conn: Connection, cid: int, *, by: str, round_number: int | None = None) -> Tally:
+def _require_whole_scope(conn: Connection, official: Official | None, c: Any, unit_ids: list[int]) -> None:
+    """Closing or reopening acts on every unit of the round: the official's scope must cover them all."""
+    if official is None:
+        return
+    outside = set(unit_ids) - _allowed_units(conn, official, unit_ids, c.held_on)
+    if outside:
+        raise BadInput(f"tài khoản {official.username!r} không phụ trách {len(outside)} đơn vị của cuộc lấy ý kiến "
+                       f"này; người phụ trách cấp trên phải làm việc này", field="--as")
+
+
+def close_round(conn: Connection, cid: int, *, by: str, round_number: int | None = None,
+                official: Official | None = None) -> Tally:
     """Close the round: no entry or correction after this. Its figures are frozen; an election's winner
     takes the title in the same transaction."""
     c = _consultation(conn, cid)
     rnd = _round(conn, cid, round_number)
+    _require_whole_scope(conn, official, c, _round_units(conn, rnd.id))
     CR, RU = t.consultation_round, t.consultation_round_unit
     res = conn.execute(update(CR).where(CR.c.id == rnd.id, CR.c.status == "open")
                        .values(status="closed", closed_at=_now(), closed_by=by))
@@ -810,9 +822,10 @@ def _seat_winner(conn: Connection, c: Any, unit_id: int, candidate_id: int) -> N
                                   decision=f"Biên bản bầu tổ trưởng (cuộc bầu số {c.id}) ngày {day:%d/%m/%Y}"))
 
 
-def open_round2(conn: Connection, cid: int, *, by: str) -> list[int]:
+def open_round2(conn: Connection, cid: int, *, by: str, official: Official | None = None) -> list[int]:
     """Round 2, once, only for the units that failed round 1 (the rule must allow two rounds)."""
     c = _consultation(conn, cid)
+    _require_whole_scope(conn, official, c, _unit_ids(conn, cid))
     rule = rule_of(c)
     if rule.max_rounds < 2:
         raise BadInput(f"quy tắc {rule.rule_id} không cho tổ chức lại lần hai", field="--consultation")
