@@ -172,10 +172,18 @@ def _after_execute(conn: Connection, clauseelement: Any, multiparams: Any, param
                 conn.info["tinhgon_in_audit"] = True
                 try:
                     after_rows = []
-                    for b in before:
-                        cond = [c == b[c.name] for c in pk]
-                        got = conn.execute(select(table).where(*cond)).first()
-                        after_rows.append((b, dict(got._mapping) if got is not None else None))
+                    if len(pk) == 1:  # one query per chunk of keys, not one per row
+                        col = pk[0]
+                        found: dict[Any, dict[str, Any]] = {}
+                        keys = [b[col.name] for b in before]
+                        for i in range(0, len(keys), 900):
+                            for r in conn.execute(select(table).where(col.in_(keys[i:i + 900]))):
+                                found[r._mapping[col.name]] = dict(r._mapping)
+                        after_rows = [(b, found.get(b[col.name])) for b in before]
+                    else:
+                        for b in before:
+                            got = conn.execute(select(table).where(*[c == b[c.name] for c in pk])).first()
+                            after_rows.append((b, dict(got._mapping) if got is not None else None))
                 finally:
                     conn.info["tinhgon_in_audit"] = False
                 entries = _entries("update", table, [(b, a) for b, a in after_rows if a != b])
