@@ -28,6 +28,7 @@ from tinhgon.registry.titles import load_title_types
 DISTRICT_CODE = "004"
 GROUPS_FROM = dt.date(2019, 10, 5)   # Long Biên finished its 2019 merger on 5-10-2019 (article 003)
 REFORM = seed.REFORM_DATE
+PILOT_FROM = dt.date(2021, 7, 1)
 SEED = 20191005
 LOADED_AT = dt.datetime(2026, 1, 1, 0, 0, 0)
 
@@ -214,7 +215,8 @@ def _build(conn: Connection, progress: Callable[[str], None] | None) -> dict[str
                 break
         leaders = pool[n_people:n_people + 4]
         hold(leaders[0], "bi_thu_dang_uy", w.id, False, GROUPS_FROM, REFORM)
-        hold(leaders[0], "chu_tich_hdnd", w.id, True, GROUPS_FROM, REFORM)
+        # Hà Nội's urban-government pilot: no ward People's Council from 2021-07-01 (Nghị định 32/2021)
+        hold(leaders[0], "chu_tich_hdnd", w.id, True, GROUPS_FROM, PILOT_FROM)
         hold(leaders[1], "chu_tich_ubnd", w.id, False, GROUPS_FROM, REFORM)
         hold(leaders[2], "chu_tich_mttq", w.id, False, GROUPS_FROM, REFORM)
         hold(leaders[3], "tu_phap_ho_tich", w.id, False, GROUPS_FROM, REFORM)
