@@ -110,9 +110,9 @@ def review_docx(d: ReviewData, *, form: str = "state", number: str | None = None
         doc.paragraph("Trong kỳ không lập phương án sắp xếp mới trên hệ thống.")
     for c in d.consultations:
         doc.bullet(c["sentence_vi"])
-    if d.consultations:
-        avg = sum(c["approval"] for c in d.consultations) / len(d.consultations)
-        doc.paragraph(f"Tỷ lệ đồng ý bình quân ở các đơn vị đạt {format_pct(avg)}.")
+    shares = [x for c in d.consultations for x in c["unit_shares"]]
+    if shares:
+        doc.paragraph(f"Tỷ lệ hộ đồng ý bình quân ở các đơn vị đạt {format_pct(sum(shares) / len(shares))}.")
     if d.mergers:
         n_from = sum(len(m.from_units) for m in d.mergers)
         n_to = sum(len(m.to_units) for m in d.mergers)

@@ -176,12 +176,50 @@ def plans_in_period(conn: Connection, root: Unit, frm: dt.date, to: dt.date) -> 
 
 
 def consultations_in_period(conn: Connection, root: Unit, frm: dt.date, to: dt.date) -> list[dict[str, Any]]:
-    """Consultations held in the period on units under the root (when the consultation module is there)."""
+    """Merger consultations held in [frm, to] on units under the root: turnout and approval from the
+    tally of their last round (the denominator is the whole roll, as the rule counts)."""
     try:
-        from tinhgon.consult import reporting
-    except ImportError:
+        from tinhgon.consult import service as consult
+        from tinhgon.consult.tables import consultation as ctable
+        from tinhgon.consult.tables import consultation_unit as cunit
+    except ImportError:  # the consultation module is not installed in this build
         return []
-    return list(reporting.consultations_for_report(conn, root, frm, to))
+    from tinhgon.rules.vnformat import format_date, format_pct
+
+    scope = {root.id} | {u.id for u in repo.descendants(conn, root.id, frm)} | \
+        {u.id for u in repo.descendants(conn, root.id, to)}
+    rows = conn.execute(select(ctable.c.id, ctable.c.kind).where(ctable.c.held_on >= frm, ctable.c.held_on <= to)
+                        .order_by(ctable.c.held_on, ctable.c.id)).all()
+    out = []
+    for cid, kind in rows:
+        if kind != "merger":
+            continue
+        units = {r[0] for r in conn.execute(select(cunit.c.unit_id).where(cunit.c.consultation_id == cid))}
+        if not units & scope:
+            continue
+        t = consult.tally(conn, cid)
+        roll, cast, agree = t.roll, t.cast, t.agree
+        turnout = cast / roll if roll else 0.0
+        approval = agree / roll if roll else 0.0
+        approved = sum(1 for u in t.units if u.decision.value == "approved")
+        shares = [u.agree / u.roll for u in t.units if u.roll]
+        out.append({
+            "id": cid, "name": t.name, "held_on": t.held_on, "round": t.round_number, "units": len(t.units),
+            "approved_units": approved, "roll": roll, "cast": cast, "agree": agree, "turnout": turnout,
+            "approval": approval, "decision": t.overall.value, "unit_shares": shares,
+            "sentence_vi": (f"Lấy ý kiến hộ gia đình \"{t.name}\" ngày {format_date(t.held_on)} "
+                            f"(vòng {t.round_number}): {len(t.units)} đơn vị, {format_int_vi(roll)} hộ; "
+                            f"{format_int_vi(cast)} phiếu "
+                            f"({format_pct(turnout)}); đồng ý {format_pct(approval)} trên tổng số hộ; "
+                            f"{approved}/{len(t.units)} đơn vị tán thành."),
+        })
+    return out
+
+
+def format_int_vi(n: int) -> str:
+    from tinhgon.rules.vnformat import format_int
+
+    return format_int(n)
 
 
 def _holder_name(conn: Connection, unit_id: int, title: str, on: dt.date) -> str | None:
