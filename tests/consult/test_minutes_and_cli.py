@@ -195,3 +195,23 @@ def test_cli_runs_a_consultation_with_exit_codes(engine: Engine, tmp_path: Path,
     assert code == 0 and len(list((tmp_path / "bb").glob("*.docx"))) == 2
     code, out = _cli(monkeypatch, capsys, "tally", "-c", "99")
     assert code == 2
+
+
+def test_two_processes_entering_one_household_at_once_store_one_ballot(engine: Engine, db_url: str) -> None:
+    import os
+    import subprocess
+
+    world = make_world(engine, {"P01-01": 2})
+    with engine.begin() as conn:
+        cid = service.create_consultation(conn, unit_ids=[world.groups["P01-01"]], on=GROUP_DAY, name="x")
+    h = world.households["P01-01"][0]
+    exe = str(Path(sys.executable).parent / "tinhgon")
+    env = {**os.environ, "TINHGON_DATABASE_URL": db_url}
+    procs = [subprocess.Popen([exe, "consult", "vote", "-c", str(cid), "--household", h, "--choice", choice,
+                               "--as", "p01"], env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+             for choice in ("agree", "disagree")]
+    results = [(p.wait(timeout=60), p.stderr.read() if p.stderr else "") for p in procs]
+    assert sorted(rc for rc, _ in results) == [0, 2], results
+    refused = next(err for rc, err in results if rc == 2)
+    assert h in refused and "Traceback" not in refused
+    assert _ballots(engine) == 1
