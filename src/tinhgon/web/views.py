@@ -148,7 +148,7 @@ def edit_form(unit_id: int, ctx: CtxDep) -> Response:
 
 def _form_from_row(row: Any, on: dt.date) -> dict[str, Any]:
     return {"name": row.name, "households": row.households, "population": row.population,
-            "area_km2": row.area_km2, "valid_from": on.isoformat(), "version_id": row.id,
+            "area_km2": row.area_km2, "valid_from": on.strftime("%d/%m/%Y"), "version_id": row.id,
             "row_version": row.row_version}
 
 
@@ -317,7 +317,7 @@ def plan_compare(ctx: CtxDep, a: int, b: int) -> Response:
     pa, _ca = load_plan(ctx, a)
     pb, _cb = load_plan(ctx, b)
     cmp = planweb.compare(planweb.workspace(ctx.conn, pa), planweb.workspace(ctx.conn, pb))
-    return _page(ctx, "compare.html", {"c": cmp})
+    return _page(ctx, "compare.html", {"c": cmp, "hide_date": True})
 
 
 @router.get("/plans/{plan_id}")
@@ -325,7 +325,8 @@ def plan_page(plan_id: int, ctx: CtxDep) -> Response:
     plan, _pctx = load_plan(ctx, plan_id)
     ws = planweb.workspace(ctx.conn, plan)
     others = [p for p in _visible_plans(ctx) if p["id"] != plan_id]
-    return _page(ctx, "plan.html", {"ws": ws, "others": others, "can_edit": ctx.account.role.edits_plans})
+    return _page(ctx, "plan.html", {"ws": ws, "others": others, "can_edit": ctx.account.role.edits_plans,
+                                    "hide_date": True})
 
 
 def _workspace_fragment(ctx: Any, plan_id: int, error: str | None = None, status: int = 200) -> Response:
