@@ -101,7 +101,7 @@ def clients(web_app) -> Iterator[dict[str, tuple[TestClient, str]]]:  # type: ig
 
     lazy = Lazy()
     assert {a[0] for a in DEMO_ACCOUNTS} >= {"tinh.hanoi", "quan.longbien", "phuong.thuongthanh",
-                                             "to.thuongthanh01", "xem.longbien"}
+                                             "to.thuongthanh02", "xem.longbien"}
     yield lazy
     for c, _tok in lazy.values():
         c.close()

@@ -33,10 +33,10 @@ ACCOUNTS = {
     "tinh.hanoi": ("thuong_thanh", "haiphong_ward"),
     "quan.longbien": ("thuong_thanh", "phuc_xa"),
     "phuong.thuongthanh": ("thuong_thanh", "ngoc_lam"),
-    "to.thuongthanh01": ("tt_group1", "tt_group2"),
+    "to.thuongthanh02": ("tt_group2", "tt_group1"),
     "xem.longbien": ("thuong_thanh", "phuc_xa"),
 }
-PERSONAL = {"tinh.hanoi", "quan.longbien", "phuong.thuongthanh", "to.thuongthanh01"}
+PERSONAL = {"tinh.hanoi", "quan.longbien", "phuong.thuongthanh", "to.thuongthanh02"}
 EDITORS = {"tinh.hanoi", "quan.longbien", "phuong.thuongthanh"}
 
 
@@ -84,7 +84,7 @@ def test_viewer_sees_titles_but_no_names(clients, ids: DemoIds, web_db: str) -> 
     for n in names:
         assert n not in page.text and n not in api.text
     assert all(h["person_name"] is None for h in api.json()["holdings"])
-    officer, _ = clients["to.thuongthanh01"]
+    officer, _ = clients["phuong.thuongthanh"]
     assert all(n in officer.get(f"/units/{ids.tt_group1}?{AT}").text for n in names)
 
 

@@ -36,10 +36,14 @@ def _module(name: str) -> bool:
         return False
 
 
+DB: dict[str, str] = {}
+
+
 @pytest.fixture(scope="module")
 def server(templates: Templates) -> Iterator[str]:
     _need_browser()
     url = templates.copy("sqlite", "demo", FLAVOURS["demo"])
+    DB["url"] = url
     ensure_demo_accounts(url)
     try:
         with live_server(url) as base:
@@ -133,8 +137,24 @@ def test_phone_sized_window_shows_the_menu_button(server: str) -> None:
 
 @pytest.mark.skipif(not _module("tinhgon.consult.service"),
                     reason="ballot entry waits for the consultation service (tinhgon.consult.service)")
-def test_enter_ballots(driver: Any, server: str) -> None:
-    pytest.skip("the consultation pages are not wired yet: integration point tinhgon.web.integrations 'consult'")
+@pytest.mark.skipif(not _module("tinhgon.planner"), reason="a consultation is opened from a plan (tinhgon.planner)")
+def test_open_a_consultation_from_the_plan_and_enter_ballots(driver: Any, server: str) -> None:
+    from sqlalchemy import text
+
+    driver.get(f"{server}/plans?at=2025-06-30")
+    wait_for(driver, "#plan-list a").click()
+    wait_for(driver, "#consult-btn").click()
+    wait_for(driver, "#ballot-form")
+    cid = int(driver.current_url.rstrip("/").rsplit("/", 1)[1])
+    with db.get_engine(DB["url"]).connect() as conn:
+        unit_id, code = conn.execute(text(
+            "SELECT unit_id, voter_code FROM roll_entry WHERE consultation_id = :c ORDER BY id LIMIT 1"),
+            {"c": cid}).one()
+    driver.find_element("css selector", "#household").send_keys(code)
+    driver.find_element("css selector", "#cast-btn").click()
+    wait_text(driver, "#ballot-message", "Đã ghi phiếu")
+    wait_text(driver, f'#tally tr[data-unit="{unit_id}"] td.agree', "1")  # the live tally follows
+    shot(driver, "consult")
 
 
 @pytest.mark.skipif(not _module("tinhgon.execute.service"),

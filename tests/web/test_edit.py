@@ -117,7 +117,7 @@ def test_state_changing_requests_without_the_csrf_token_are_refused(setup) -> No
 
 def test_roles_without_edit_rights_cannot_edit(setup) -> None:  # type: ignore[no-untyped-def]
     app, ids, url = setup
-    for user in ("xem.longbien", "to.thuongthanh01"):
+    for user in ("xem.longbien", "to.thuongthanh02"):
         c = TestClient(app)
         tok = login(c, user)
         detail = c.get(f"/api/v1/units/{ids.tt_group1}?{AT}").json()

@@ -80,6 +80,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
                        max_age=12 * 3600, https_only=False)
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
+    if app.state.integrations.get("consult"):
+        from tinhgon.web import consultweb
+
+        app.include_router(consultweb.router)
     app.include_router(views.router)
 
     @app.exception_handler(NotLoggedIn)

@@ -16,7 +16,7 @@ DEMO_ACCOUNTS: list[tuple[str, str, str, str, str]] = [
     ("quan.longbien", "commune_officer", "004", "2025-06-30", "cán bộ cấp xã, phạm vi quận Long Biên (đến 30/06/2025)"),
     ("phuong.thuongthanh", "commune_officer", "00115", "2025-06-30", "cán bộ phường Thượng Thanh (cũ)"),
     ("phuong.bode", "commune_officer", "00118", "2025-07-01", "cán bộ phường Bồ Đề (từ 01/07/2025)"),
-    ("to.thuongthanh01", "group_officer", "00115-01", "2025-06-30", "cán bộ Tổ dân phố số 1 Thượng Thanh"),
+    ("to.thuongthanh02", "group_officer", "00115-02", "2025-06-30", "cán bộ Tổ dân phố số 2 Thượng Thanh"),
     ("xem.longbien", "viewer", "004", "2025-06-30", "người xem, quận Long Biên"),
 ]
 
