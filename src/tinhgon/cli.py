@@ -48,7 +48,7 @@ _TOP_LEVEL: list[str] = [
 ]
 
 
-def _import(module_name: str):  # type: ignore[no-untyped-def]
+def _import(module_name: str):
     try:
         return importlib.import_module(module_name)
     except ModuleNotFoundError as exc:
@@ -77,7 +77,7 @@ def _click_exceptions() -> tuple[type[BaseException], ...]:
     """Typer vendors click in recent releases; accept either copy's exception classes."""
     found: list[type[BaseException]] = []
     try:
-        from typer._click import exceptions as vendored  # type: ignore[attr-defined]
+        from typer._click import exceptions as vendored
 
         found.append(vendored.ClickException)
     except ImportError:

@@ -90,6 +90,7 @@ def _build(conn: Connection, progress: Callable[[str], None] | None) -> dict[str
         for n in range(1, n_groups + 1):
             r = radius * math.sqrt(rng.random())
             a = rng.random() * 2 * math.pi
+            assert w.lat is not None and w.lon is not None  # every ward has a position in the source
             lat, lon = w.lat + r * math.sin(a), w.lon + r * math.cos(a) / math.cos(math.radians(21))
             # lognormal sizes (median ≈ 330 households), clipped to what a real group can be
             hh = int(min(900, max(60, rng.lognormvariate(math.log(330), 0.42))))

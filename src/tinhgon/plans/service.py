@@ -101,7 +101,8 @@ def create_plan(conn: Connection, *, scope_code: str, name: str, on: dt.date, mo
         if code not in by_code:
             raise BadInput(f"mã {code!r} không phải thôn, tổ dân phố trong phạm vi", field="--lock")
         locked[by_code[code]] = True
-    forbid, prefer = [], []
+    forbid: list[tuple[int, int]] = []
+    prefer: list[tuple[int, int]] = []
     for a, b, rel in pairs or []:
         if a not in by_code or b not in by_code:
             raise BadInput(f"cặp {a}–{b}: mã không có trong phạm vi", field="--pairs")

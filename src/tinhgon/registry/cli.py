@@ -17,7 +17,7 @@ UnitOpt = Annotated[str, typer.Option("--unit", help="Mã đơn vị, hiểu the
 LevelOpt = Annotated[str | None, typer.Option("--level", help="province | district | commune | residential_group")]
 
 
-def _level(text: str | None):  # type: ignore[no-untyped-def]
+def _level(text: str | None):
     from tinhgon.domain.units import Level
     from tinhgon.errors import BadInput
 

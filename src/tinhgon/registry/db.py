@@ -25,7 +25,7 @@ def database_url(explicit: str | None = None) -> str:
     return explicit or os.environ.get("TINHGON_DATABASE_URL") or DEFAULT_URL
 
 
-def _sqlite_pragmas(dbapi_conn, _record) -> None:  # type: ignore[no-untyped-def]
+def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
     cur.execute("PRAGMA journal_mode=WAL")
@@ -63,7 +63,7 @@ def make_engine(url: str | None = None) -> Engine:
                    field="TINHGON_DATABASE_URL")
 
 
-def _alembic_config(connection: Connection):  # type: ignore[no-untyped-def]
+def _alembic_config(connection: Connection):
     from alembic.config import Config
 
     cfg = Config()

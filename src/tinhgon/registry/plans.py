@@ -11,6 +11,7 @@ from sqlalchemy import Connection, delete, insert, select, update
 from tinhgon.domain.plans import Plan, PlanGroup, PlanStatus
 from tinhgon.errors import BadInput
 from tinhgon.registry import schema as s
+from tinhgon.registry.repo import new_id
 
 
 class ConflictError(BadInput):
@@ -33,13 +34,13 @@ def save_plan(conn: Connection, plan: Plan, *, replace: bool = False, created_by
         conn.execute(delete(s.plan_member).where(s.plan_member.c.plan_id == existing.id))
         conn.execute(delete(s.plan_group).where(s.plan_group.c.plan_id == existing.id))
         conn.execute(delete(s.plan).where(s.plan.c.id == existing.id))
-    plan_id = int(conn.execute(insert(s.plan).values(
+    plan_id = new_id(conn.execute(insert(s.plan).values(
         name=plan.name, scope_unit_id=plan.scope_unit_id, at_date=plan.at, status=plan.status.value,
         mode=plan.mode, threshold=plan.threshold, params=json.dumps(plan.params, ensure_ascii=False, default=str),
         metrics=json.dumps(plan.metrics, ensure_ascii=False, default=str),
         created_at=plan.created_at or dt.datetime.now(dt.UTC).replace(tzinfo=None), created_by=created_by,
         row_version=1,
-    )).inserted_primary_key[0])
+    )))
     _write_groups(conn, plan_id, plan.groups)
     plan.id = plan_id
     return plan_id
@@ -52,7 +53,7 @@ def _write_groups(conn: Connection, plan_id: int, groups: list[PlanGroup]) -> No
         insert(s.plan_group).returning(s.plan_group.c.id, sort_by_parameter_order=True),
         [{"plan_id": plan_id, "label": g.label, "parent_unit_id": g.parent_unit_id, "threshold": g.threshold,
           "households": g.households, "new_name": g.new_name, "new_code": g.new_code} for g in groups])]
-    members = []
+    members: list[dict[str, int]] = []
     for gid, g in zip(ids, groups, strict=True):
         g.id = gid
         members.extend({"plan_id": plan_id, "group_id": gid, "unit_id": u} for u in g.unit_ids)

@@ -158,8 +158,16 @@ def counts_by_kind(conn: Connection, on: dt.date, level: Level) -> dict[str, int
 
 # --- writes -------------------------------------------------------------------------------------
 
+def new_id(result: Any) -> int:
+    """The primary key an INSERT of one row produced."""
+    key = result.inserted_primary_key
+    if key is None:
+        raise RuntimeError("the insert returned no primary key")
+    return int(key[0])
+
+
 def insert_unit(conn: Connection, level: Level, source_id: int | None = None) -> int:
-    return int(conn.execute(s.unit.insert().values(level=level.value, source_id=source_id)).inserted_primary_key[0])
+    return new_id(conn.execute(s.unit.insert().values(level=level.value, source_id=source_id)))
 
 
 def insert_version(conn: Connection, unit_id: int, **values: Any) -> int:
@@ -171,8 +179,7 @@ def insert_version(conn: Connection, unit_id: int, **values: Any) -> int:
     for key in ("level", "kind", "region"):
         if hasattr(values.get(key), "value"):
             values[key] = values[key].value
-    res = conn.execute(UV.insert().values(unit_id=unit_id, **values))
-    return int(res.inserted_primary_key[0])
+    return new_id(conn.execute(UV.insert().values(unit_id=unit_id, **values)))
 
 
 def add_unit(conn: Connection, *, code: str, name: str, kind: Kind, parent_id: int | None = None,
@@ -210,10 +217,10 @@ def adjacency_at(conn: Connection, on: dt.date, unit_ids: Iterable[int]) -> list
 def add_lineage(conn: Connection, kind: EventKind, effective: dt.date, basis: LegalBasis,
                 links: Sequence[tuple[int | None, int | None, bool, bool]], source_id: int | None = None) -> int:
     """Record an event with links (from, to, partial, primary)."""
-    ev = conn.execute(s.lineage_event.insert().values(
+    ev = new_id(conn.execute(s.lineage_event.insert().values(
         kind=kind.value, effective_date=effective, doc_number=basis.document_number,
         doc_date=basis.document_date, issuer=basis.issuer, note=basis.note, source_id=source_id,
-    )).inserted_primary_key[0]
+    )))
     if links:
         conn.execute(s.lineage_link.insert(), [
             {"event_id": ev, "from_unit_id": f, "to_unit_id": t, "partial": p, "primary_successor": pr}

@@ -97,7 +97,7 @@ def _seed(conn: Connection, progress: Callable[[str], None] | None, province_cod
     if data.unmatched:  # never drop a unit silently: a mapping key we cannot place stops the seed
         raise Failure(f"bảng chuyển đổi có {len(data.unmatched)} khóa không khớp đơn vị nào: {data.unmatched[:5]}")
     say(f"Đọc dữ liệu vietnamadminunits {data.version}")
-    source_id = int(conn.execute(s.data_source.insert().values(
+    source_id = int(conn.execute(s.data_source.insert().values(  # type: ignore[index]
         name=SOURCE_NAME, version=data.version,
         loaded_at=loaded_at or dt.datetime.now(dt.UTC).replace(tzinfo=None),
         note="Danh mục ĐVHC trước và sau 01/07/2025 và bảng chuyển đổi 2025 (MIT)",
@@ -180,12 +180,12 @@ def _seed(conn: Connection, progress: Callable[[str], None] | None, province_cod
     new_id_by_key = {vn_data.commune_key(c): uid for c, uid in zip(fresh, fresh_ids, strict=True)}
     for nk, old_key in continuing.items():
         new_id_by_key[nk] = legacy_id_by_key[old_key]
-    for c in new_communes:
-        nk = vn_data.commune_key(c)
-        kind = WARD_KIND[c.kind]
-        versions.append(_version(new_id_by_key[nk], Level.COMMUNE, c.code, c.name, kind, new_prov_id[c.province_code],
-                                 REFORM_DATE, None, lat=c.lat, lon=c.lon, area_km2=c.area_km2,
-                                 province_code=c.province_code, urban=kind == Kind.PHUONG,
+    for nc in new_communes:
+        nk = vn_data.commune_key(nc)
+        kind = WARD_KIND[nc.kind]
+        versions.append(_version(new_id_by_key[nk], Level.COMMUNE, nc.code, nc.name, kind,
+                                 new_prov_id[nc.province_code], REFORM_DATE, None, lat=nc.lat, lon=nc.lon,
+                                 area_km2=nc.area_km2, province_code=nc.province_code, urban=kind == Kind.PHUONG,
                                  island=kind == Kind.DAC_KHU))
     for i in range(0, len(versions), 2000):
         conn.execute(insert(s.unit_version), versions[i:i + 2000])
@@ -197,20 +197,21 @@ def _seed(conn: Connection, progress: Callable[[str], None] | None, province_cod
     for p in new_prov:
         links = [(legacy_prov_id[k], new_prov_id[p.code], False, True)
                  for k in data.province_predecessors[p.key] if k in legacy_prov_by_key]
-        kind = EventKind.REPARENT if len(links) == 1 and links[0][0] == links[0][1] else EventKind.MERGE
-        events.append((kind, PROVINCE_BASIS, links))
+        ev_kind = EventKind.REPARENT if len(links) == 1 and links[0][0] == links[0][1] else EventKind.MERGE
+        events.append((ev_kind, PROVINCE_BASIS, list(links)))
     events.append((EventKind.DISSOLVE, DISTRICT_BASIS, [(district_id[d.code], None, False, False) for d in districts]))
-    for c in new_communes:
-        nk = vn_data.commune_key(c)
+    for nc in new_communes:
+        nk = vn_data.commune_key(nc)
         to_id = new_id_by_key[nk]
-        links = [(legacy_id_by_key[old], to_id, partial, default) for old, partial, default in pred[nk]]
+        clinks: list[tuple[int | None, int | None, bool, bool]] = [
+            (legacy_id_by_key[old], to_id, partial, default) for old, partial, default in pred[nk]]
         if nk in continuing:
-            kind = EventKind.REPARENT
-        elif len(links) == 1:
-            kind = EventKind.SPLIT
+            ev_kind = EventKind.REPARENT
+        elif len(clinks) == 1:
+            ev_kind = EventKind.SPLIT
         else:
-            kind = EventKind.MERGE
-        events.append((kind, COMMUNE_BASIS, links))
+            ev_kind = EventKind.MERGE
+        events.append((ev_kind, COMMUNE_BASIS, clinks))
     ev_rows = [{"kind": k.value, "effective_date": REFORM_DATE, "doc_number": b.document_number,
                 "doc_date": b.document_date, "issuer": b.issuer, "note": b.note, "source_id": source_id}
                for k, b, _ in events]

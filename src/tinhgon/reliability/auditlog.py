@@ -15,7 +15,7 @@ import datetime as dt
 import getpass
 import json
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from decimal import Decimal
 from typing import Any
@@ -89,8 +89,8 @@ def _refs(table: Table, row: dict[str, Any]) -> tuple[str | None, int | None, in
     return row_id, unit_id if isinstance(unit_id, int) else None, person_id if isinstance(person_id, int) else None
 
 
-def _entries(action: str, table: Table, rows: list[tuple[dict[str, Any] | None, dict[str, Any] | None]]
-             ) -> list[dict[str, Any]]:
+def _entries(action: str, table: Table,
+             rows: Sequence[tuple[dict[str, Any] | None, dict[str, Any] | None]]) -> list[dict[str, Any]]:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     actor, context = current_actor(), _context.get()
     out = []
@@ -213,9 +213,9 @@ def record_access(conn: Connection, action: str, what: str, *, unit_id: int | No
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
     base = {"at": now, "actor": current_actor(), "action": action, "table_name": what, "row_id": None,
             "unit_id": unit_id, "before": None, "context": _context.get()}
-    ids = person_ids or [None]
+    ids: list[int | None] = list(person_ids) if person_ids else [None]
     info = _dump(detail or {}) if detail else None
-    rows = [{**base, "person_id": pid, "after": info} for pid in ids]  # type: ignore[list-item]
+    rows = [{**base, "person_id": pid, "after": info} for pid in ids]
     conn.info["tinhgon_in_audit"] = True
     try:
         for i in range(0, len(rows), 2000):

@@ -98,7 +98,7 @@ class OfficialDocument:
         p.alignment = WD_ALIGN_PARAGRAPH.CENTER
         _page_field(p, Pt(13))
 
-    def _run(self, par, text: str, *, size: Pt | None = None, bold: bool = False,  # type: ignore[no-untyped-def]
+    def _run(self, par, text: str, *, size: Pt | None = None, bold: bool = False,
              italic: bool = False):
         run = par.add_run(text)
         run.font.name = FONT
@@ -107,7 +107,7 @@ class OfficialDocument:
         run.italic = italic
         return run
 
-    def _par(self, cell_or_doc, text: str = "", *, align=WD_ALIGN_PARAGRAPH.CENTER,  # type: ignore[no-untyped-def]
+    def _par(self, cell_or_doc, text: str = "", *, align=WD_ALIGN_PARAGRAPH.CENTER,
              size: Pt | None = None, bold: bool = False, italic: bool = False, rule: bool = False,
              space_after: Pt = Pt(0)):
         par = cell_or_doc.add_paragraph() if hasattr(cell_or_doc, "add_paragraph") else cell_or_doc
@@ -246,7 +246,7 @@ class OfficialDocument:
         return buf.getvalue()
 
 
-def _fixed_widths(table, widths_cm: Sequence[float]) -> None:  # type: ignore[no-untyped-def]
+def _fixed_widths(table, widths_cm: Sequence[float]) -> None:
     """Column widths that Word and LibreOffice both keep: fixed layout, table width and grid."""
     table.autofit = False
     tblpr = table._tbl.tblPr
@@ -272,7 +272,7 @@ def _rule_width(text: str, size: Pt | None) -> float:
     return max(2.0, min(6.0, len(last) * pts * 0.5 / 28.35 * 0.6))
 
 
-def _container_width_cm(holder) -> float:  # type: ignore[no-untyped-def]
+def _container_width_cm(holder) -> float:
     """Width of the cell (from its tcW) or of the page's text area."""
     tc = getattr(holder, "_tc", None)
     if tc is not None:
@@ -283,7 +283,7 @@ def _container_width_cm(holder) -> float:  # type: ignore[no-untyped-def]
     return 21.0 - 3.2 - 1.7
 
 
-def _bottom_rule(par, indent_cm: float = 4.0) -> None:  # type: ignore[no-untyped-def]
+def _bottom_rule(par, indent_cm: float = 4.0) -> None:
     """A short horizontal rule under a centred line, as the form draws under the issuer and motto."""
     ppr = par._p.get_or_add_pPr()
     borders = OxmlElement("w:pBdr")
@@ -299,7 +299,7 @@ def _bottom_rule(par, indent_cm: float = 4.0) -> None:  # type: ignore[no-untype
     par.paragraph_format.right_indent = Cm(indent_cm)
 
 
-def _shade(cell, hex_fill: str) -> None:  # type: ignore[no-untyped-def]
+def _shade(cell, hex_fill: str) -> None:
     tcpr = cell._tc.get_or_add_tcPr()
     shd = OxmlElement("w:shd")
     shd.set(qn("w:val"), "clear")
@@ -308,7 +308,7 @@ def _shade(cell, hex_fill: str) -> None:  # type: ignore[no-untyped-def]
     tcpr.append(shd)
 
 
-def _page_field(par, size: Pt) -> None:  # type: ignore[no-untyped-def]
+def _page_field(par, size: Pt) -> None:
     run = par.add_run()
     run.font.name = FONT
     run.font.size = size
