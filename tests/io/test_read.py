@@ -321,3 +321,16 @@ def test_mutated_files_only_ever_raise_bad_input(tmp_path: Path, fmt: str) -> No
             load("units", path)
         except BadInput as exc:
             assert path.name in str(exc) or isinstance(exc, ValidationFailed)
+
+
+def test_xlsx_without_any_template_header_is_refused(write_xlsx: Callable[..., Path]) -> None:
+    path = write_xlsx("notes.xlsx", {"Ghi chú": [["Báo cáo"], ["số liệu", 1, 2]]})
+    err = _refused("units", path)
+    assert any("tiêu đề" in p.reason_vi and p.severity == "error" for p in err.problems)
+
+
+def test_directory_and_missing_file(tmp_path: Path) -> None:
+    with pytest.raises(BadInput):
+        load("units", tmp_path)
+    with pytest.raises(BadInput, match="missing"):
+        load("units", tmp_path / "missing.csv")

@@ -134,8 +134,11 @@ def read_table(paths: Path | str | Sequence[Path | str], spec: HeaderSpec) -> Ta
             continue
         if size > MAX_FILE_BYTES:
             raise BadInput(f"tệp quá lớn ({size} byte) / file too large", file=name)
-        with open(path, "rb") as fh:
-            magic = fh.read(8)
+        try:
+            with open(path, "rb") as fh:
+                magic = fh.read(8)
+        except OSError as exc:
+            raise BadInput(f"không mở được tệp / cannot open file: {exc.strerror}", file=name) from None
         if magic.startswith(b"PK\x03\x04") or magic.startswith(b"PK\x05\x06"):
             try:
                 _read_xlsx(path, name, spec, table)
@@ -144,8 +147,9 @@ def read_table(paths: Path | str | Sequence[Path | str], spec: HeaderSpec) -> Ta
             except Exception as exc:  # any other failure of a reader on a damaged file: one clear message
                 raise BadInput(f"tệp XLSX bị hỏng: {exc} / damaged XLSX file", file=name) from None
         elif magic.startswith(b"\xd0\xcf\x11\xe0"):
-            raise BadInput("tệp Excel 97-2003 (.xls) không được hỗ trợ: hãy lưu lại thành .xlsx / "
-                           "old .xls workbooks are not supported: save as .xlsx", file=name)
+            raise BadInput("tệp Excel 97-2003 (.xls) hoặc tệp Excel có đặt mật khẩu: không đọc được; hãy "
+                           "bỏ mật khẩu và lưu lại thành .xlsx / old .xls or password-protected workbook: "
+                           "remove the password and save as .xlsx", file=name)
         elif path.suffix.lower() in (".xlsx", ".xlsm", ".xltx", ".xls"):
             raise BadInput("tệp không phải là XLSX hợp lệ (không phải tệp zip) / not a valid XLSX "
                            "file (not a zip archive)", file=name)
@@ -366,8 +370,6 @@ def _read_csv(path: Path, name: str, spec: HeaderSpec, table: Table) -> None:
 # RuntimeError: encrypted member).
 _ZIP_ERRORS = (zipfile.BadZipFile, zlib.error, OSError, EOFError, ValueError, KeyError,
                NotImplementedError, RuntimeError)
-_NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
-_NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 _FORMULA_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?f[\s>/]")
 _MERGE_RE = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?mergeCell\b[^>]*?\bref=\"([^\"]+)\"")
 
@@ -448,8 +450,12 @@ def _workbook_sheets(zf: zipfile.ZipFile, name: str) -> list[_SheetInfo]:
                     parts.append(seg)
             targets[rid] = "/".join(parts)
     out = []
-    for el in wb.iter(f"{{{_NS_MAIN}}}sheet"):
-        rid = el.get(f"{{{_NS_REL}}}id")
+    # Match local names: "Strict Open XML" workbooks use other namespace URIs than the usual ones.
+    for el in wb.iter():
+        if not isinstance(el.tag, str) or el.tag.rsplit("}", 1)[-1] != "sheet":
+            continue
+        rid = next((v for k, v in el.attrib.items() if k.rsplit("}", 1)[-1] == "id" and k.startswith("{")),
+                   None)
         out.append(_SheetInfo(name=el.get("name", ""), state=el.get("state", "visible"),
                               part=targets.get(rid) if rid else None))
     return out
@@ -578,6 +584,7 @@ def _read_xlsx_values(path: Path, name: str, sheet_names: list[str], spec: Heade
         raise BadInput(f"không đọc được sổ tính XLSX: {exc} / cannot read the XLSX workbook",
                        file=name) from None
     found_any = False
+    selected = 0
     for sheet_name in sheet_names:
         if match_key(sheet_name) in INSTRUCTION_SHEETS:
             continue  # the template's own instructions: its table of columns is not data
@@ -596,8 +603,15 @@ def _read_xlsx_values(path: Path, name: str, sheet_names: list[str], spec: Heade
         if sheet is not None:
             sheet.truncated_text = overlong
             table.sheets.append(sheet)
+            selected += 1
     if not found_any:
         table.problems.append(_err(name, "tệp không có dữ liệu", "the file holds no data"))
+    elif not selected and not any(p.file == name and p.severity == "error" for p in table.problems):
+        # Every sheet was skipped: without this the file would "import" nothing, successfully.
+        missing = ", ".join(spec.labels[f] for f in sorted(spec.required))
+        table.problems.append(_err(
+            name, f"không có trang tính nào có dòng tiêu đề của mẫu; cần các cột: {missing}",
+            f"no sheet has the template's header row; required columns: {', '.join(sorted(spec.required))}"))
 
 
 def _guarded(rows: Iterator[tuple[int, list[Any]]], name: str, sheet: str) -> Iterator[tuple[int, list[Any]]]:
