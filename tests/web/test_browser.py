@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import importlib.util
 import os
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,7 @@ def server(templates: Templates) -> Iterator[str]:
     _need_browser()
     url = templates.copy("sqlite", "demo", FLAVOURS["demo"])
     DB["url"] = url
+    DB["downloads"] = str(Path(tempfile.mkdtemp(prefix="tinhgon-downloads-")))
     ensure_demo_accounts(url)
     try:
         with live_server(url) as base:
@@ -163,7 +165,28 @@ def test_carry_out_the_merger(driver: Any, server: str) -> None:
     pytest.skip("the merger pages are not wired yet: integration point tinhgon.web.integrations 'execute'")
 
 
-@pytest.mark.skipif(not _module("tinhgon.reports.service"),
-                    reason="report downloads wait for the reports service (tinhgon.reports.service)")
-def test_download_the_report(driver: Any, server: str) -> None:
-    pytest.skip("the report pages are not wired yet: integration point tinhgon.web.integrations 'reports'")
+@pytest.mark.skipif(not _module("tinhgon.reports.review"),
+                    reason="report downloads wait for the reports module (tinhgon.reports.review)")
+def test_download_the_review_report(driver: Any, server: str) -> None:
+    import glob
+    import time
+
+    from selenium.webdriver.support.ui import Select
+
+    profile = driver.capabilities.get("chrome", {}).get("userDataDir", "")
+    downloads = DB.get("downloads") or profile
+    driver.execute_cdp_cmd("Browser.setDownloadBehavior", {"behavior": "allow", "downloadPath": downloads})
+    driver.get(f"{server}/reports?at=2025-06-30")
+    Select(wait_for(driver, "#report-unit")).select_by_index(0)
+    shot(driver, "reports")
+    driver.find_element("css selector", "#report-btn").click()
+    deadline = time.monotonic() + 60
+    files: list[str] = []
+    while time.monotonic() < deadline:
+        files = [f for f in glob.glob(f"{downloads}/*.docx")]
+        if files:
+            break
+        time.sleep(0.25)
+    assert files, "the report was not downloaded"
+    with open(files[0], "rb") as fh:
+        assert fh.read(2) == b"PK"  # a DOCX is a zip

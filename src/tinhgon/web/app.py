@@ -84,6 +84,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
         from tinhgon.web import consultweb
 
         app.include_router(consultweb.router)
+    if app.state.integrations.get("staffing") or app.state.integrations.get("reports"):
+        from tinhgon.web import staffreport
+
+        app.include_router(staffreport.router)
     app.include_router(views.router)
 
     @app.exception_handler(NotLoggedIn)

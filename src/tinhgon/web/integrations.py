@@ -12,10 +12,10 @@ import importlib.util
 POINTS: dict[str, tuple[str, str]] = {
     "audit": ("tinhgon.rules.audit", "audit_units(...) -> AuditReport"),
     "planner": ("tinhgon.planner", "MaxPLocalSearch().solve(problem), check_labels(problem, labels)"),
-    "staffing": ("tinhgon.staffing.service", "staffing after a merger"),
-    "consult": ("tinhgon.consult.service", "ballot entry and tally"),
-    "execute": ("tinhgon.execute.service", "apply a merger plan"),
-    "reports": ("tinhgon.reports.service", "review reports (DOCX/PDF)"),
+    "staffing": ("tinhgon.staffing.service", "propose(conn, plan_name), report_by_plan_id, render.to_dict/to_xlsx"),
+    "consult": ("tinhgon.consult.service", "create_from_plan, cast_ballot, tally"),
+    "execute": ("tinhgon.execute.service", "apply a merger plan (not there yet: the page stays disabled)"),
+    "reports": ("tinhgon.reports.review", "build_review(...) and render_review.review_docx(...)"),
 }
 
 
