@@ -11,6 +11,7 @@ all its successors as candidates unless the residential group named in the stree
 from __future__ import annotations
 
 import datetime as dt
+import unicodedata
 from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass, field
@@ -23,7 +24,7 @@ from tinhgon.execute.normalize import (
     KIND_WORDS,
     PROVINCE_ALIASES,
     TRAILING_JUNK,
-    Token,
+    Tokens,
     group_rest,
     name_words,
     strip_kind,
@@ -77,7 +78,9 @@ class Snapshot:
     @classmethod
     def load(cls, conn: Connection) -> Snapshot:
         UV, L, E = s.unit_version, s.lineage_link, s.lineage_event
-        versions = [Version(r.unit_id, r.id, r.level, r.code, r.name, r.kind, r.parent_id, r.valid_from, r.valid_to)
+        # the kind a name is written with wins over the stored kind (a few source rows disagree with their name)
+        versions = [Version(r.unit_id, r.id, r.level, r.code, r.name, _kind_of(r.name, r.kind), r.parent_id,
+                            r.valid_from, r.valid_to)
                     for r in conn.execute(select(UV.c.unit_id, UV.c.id, UV.c.level, UV.c.code, UV.c.name, UV.c.kind,
                                                  UV.c.parent_id, UV.c.valid_from, UV.c.valid_to))]
         links = [(int(r.from_unit_id), Link(int(r.to_unit_id), bool(r.partial), bool(r.primary_successor),
@@ -90,6 +93,9 @@ class Snapshot:
         return cls(versions, links)
 
     def at(self, uid: int, on: dt.date) -> Version | None:
+        idx = self._indexes.get(on)
+        if idx is not None:
+            return idx.version.get(uid)
         for v in self.versions.get(uid, ()):
             if v.in_force(on):
                 return v
@@ -126,6 +132,17 @@ class Snapshot:
         return sorted(out.items())
 
 
+def _kind_of(name: str, stored: str) -> str:
+    from tinhgon.domain.units import kind_from_name
+
+    k = kind_from_name(name)
+    if k is None or k.level.value == "residential_group":
+        return stored
+    if k.value == "thanh_pho_tinh" and stored == "thanh_pho_tw":
+        return stored
+    return k.value
+
+
 class DateIndex:
     """Names of the units in force on one date, by level and by the units they lie in."""
 
@@ -136,9 +153,11 @@ class DateIndex:
         self.communes_in: dict[int | None, dict[tuple[str, ...], list[int]]] = defaultdict(lambda: defaultdict(list))
         self.groups_in: dict[int, dict[tuple[str, ...], list[int]]] = defaultdict(lambda: defaultdict(list))
         self.accented: dict[int, tuple[str, ...]] = {}
+        self.kind: dict[int, str] = {}
         self.version: dict[int, Version] = {}
         current = {uid: v for uid, vs in snap.versions.items() for v in vs if v.in_force(on)}
         self.version = current
+        self.kind = {uid: v.kind for uid, v in current.items()}
 
         def ancestors(v: Version) -> list[int]:
             out = []
@@ -179,64 +198,80 @@ class DateIndex:
         for alias, official in PROVINCE_ALIASES.items():
             if official in self.provinces and alias not in self.provinces:
                 self.provinces[alias] = list(self.provinces[official])
+        # first and last words of every name: most spans are refused without building a key
+        names = [*self.provinces, *self.districts_in[None], *self.communes_in[None]]
+        self.first_words = frozenset(k[0] for k in names if k)
+        self.last_words = frozenset(k[-1] for k in names if k)
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for k in names:
+            if k:
+                lengths[k[-1]].add(len(k))
+        self.lengths_by_last = {w: tuple(sorted(ns, reverse=True)) for w, ns in lengths.items()}
         self.maxlen = max((len(k) for tbl in (self.provinces, self.districts_in[None], self.communes_in[None])
                            for k in tbl), default=1)
 
 
 # --- parsing ----------------------------------------------------------------------------------------
 
-@dataclass(slots=True)
-class _Match:
-    uid: int
-    start: int        # first token, kind prefix included
-    score: float
+# a match: (unit id, first token with its kind word, score)
+_Match = tuple[int, int, float]
 
 
-def _kind_prefix(tokens: list[Token], s: int) -> tuple[frozenset[str] | None, int]:
-    for k in (2, 1):
-        if s - k >= 0:
-            key = tuple(t.folded for t in tokens[s - k:s])
-            kinds = KIND_WORDS.get(key)
-            if kinds is not None:
-                return kinds, s - k
+def _kind_prefix(f: list[str], s: int) -> tuple[frozenset[str] | None, int]:
+    if s >= 2:
+        kinds = KIND_WORDS.get((f[s - 2], f[s - 1]))
+        if kinds is not None:
+            return kinds, s - 2
+    if s >= 1:
+        kinds = KIND_WORDS.get((f[s - 1],))
+        if kinds is not None:
+            return kinds, s - 1
     return None, s
 
 
-def _matches(tokens: list[Token], end: int, table: dict[tuple[str, ...], list[int]], idx: DateIndex,
-             maxlen: int) -> list[_Match]:
+def _matches(tx: Tokens, end: int, table: dict[tuple[str, ...], list[int]], idx: DateIndex) -> list[_Match]:
+    f = tx.f
     e = end
-    while e > 0 and tokens[e - 1].comma:
+    while e > 0 and f[e - 1] == ",":
         e -= 1
-    run = 0
-    while run < maxlen and e - run > 0 and not tokens[e - run - 1].comma:
-        run += 1
+    if e == 0:
+        return []
+    lens = idx.lengths_by_last.get(f[e - 1])
+    if lens is None:
+        return []
+    first = idx.first_words
+    last = idx.last_words
     out: list[_Match] = []
-    for n in range(run, 0, -1):
-        span = tokens[e - n:e]
-        key = tuple(t.folded for t in span)
+    for n in lens:
+        if n > e or f[e - n] not in first or (n > 1 and "," in f[e - n:e - 1]):
+            continue
+        key = tuple(f[e - n:e])
         uids = table.get(key)
         if not uids:
             continue
-        if len(uids) > 1 and any(t.accented != t.folded for t in span):
-            acc = tuple(t.accented for t in span)
+        if len(uids) > 1 and tx.accents:
+            acc = tuple(tx.accented(i) for i in range(e - n, e))
             exact = [u for u in uids if idx.accented.get(u) == acc]
             if exact:
                 uids = exact
         s0 = e - n
-        kinds, ps = _kind_prefix(tokens, s0)
-        boundary = s0 == 0 or tokens[s0 - 1].comma
-        numeric = all(k.isdigit() for k in key)
+        kinds, ps = _kind_prefix(f, s0)
+        boundary = s0 == 0 or f[s0 - 1] == ","
+        numeric = key[0].isdigit() and all(k.isdigit() for k in key)
         for uid in uids:
-            kind = idx.version[uid].kind
+            kind = idx.kind[uid]
             if kinds is not None and kind in kinds:
-                out.append(_Match(uid, ps, 3 + 0.1 * n))
+                out.append((uid, ps, 3 + 0.1 * n))
+                # the kind word may also end the name before ("... Thành phố Hà Tĩnh Tỉnh Hà Tĩnh", no commas)
+                if not numeric and f[s0 - 1] in last:
+                    out.append((uid, s0, 0.1 * n))
             else:
                 if numeric:  # "5" alone is a house number; "Phường 5" needs its kind word
                     continue
                 score = (1 if boundary else 0) + 0.1 * n
                 if kinds is not None:
-                    score -= 4   # a kind word that does not fit: probably another level's name
-                out.append(_Match(uid, s0, score))
+                    score -= 12  # a kind word that does not fit: worse than leaving the level out
+                out.append((uid, s0, score))
     return out
 
 
@@ -252,51 +287,66 @@ class Parsed:
     ties: list[int] = field(default_factory=list)  # other communes that fit as well (ambiguous)
 
 
-def _strip_junk(tokens: list[Token]) -> int:
-    end = len(tokens)
+def _strip_junk(tokens: Tokens) -> int:
+    f = tokens.f
+    end = len(f)
     changed = True
     while changed:
         changed = False
-        while end > 0 and (tokens[end - 1].comma or (tokens[end - 1].folded.isdigit()
-                                                      and len(tokens[end - 1].folded) >= 5)):
+        while end > 0 and (f[end - 1] == "," or (len(f[end - 1]) >= 5 and f[end - 1].isdigit())):
             end -= 1
             changed = True
         for junk in TRAILING_JUNK:
             n = len(junk)
-            if end >= n and tuple(t.folded for t in tokens[end - n:end]) == junk:
+            if end >= n and f[end - 1] == junk[-1] and tuple(f[end - n:end]) == junk:
                 end -= n
                 changed = True
     return end
 
 
-def parse(tokens: list[Token], idx: DateIndex) -> Parsed | None:
+def parse(tokens: Tokens, idx: DateIndex) -> Parsed | None:
     end = _strip_junk(tokens)
     if end == 0:
         return None
+    tx = tokens
     best: dict[int, tuple[float, int | None, int | None, int]] = {}
-    ml = idx.maxlen
-    prov_opts: list[_Match | None] = [*_matches(tokens, end, idx.provinces, idx, ml), None]
+    top = float("-inf")
+    level_max = 13 + 0.1 * idx.maxlen   # the most one level can add
+    prov_opts: list[_Match | None] = list(_matches(tx, end, idx.provinces, idx))
+    if len(prov_opts) > 1:
+        prov_opts.sort(key=lambda m: -m[2])  # type: ignore[index]
+    prov_opts.append(None)
+    districts_in, communes_in = idx.districts_in, idx.communes_in
+    empty: dict[tuple[str, ...], list[int]] = {}
     for pm in prov_opts:
-        e1 = pm.start if pm else end
-        ps = (10 + pm.score) if pm else 0.0
-        pid = pm.uid if pm else None
-        dopts: list[_Match | None] = [*_matches(tokens, e1, idx.districts_in.get(pid, {}), idx, ml), None]
+        if pm is None:
+            ps, e1, pid = 0.0, end, None
+        else:
+            ps, e1, pid = 10 + pm[2], pm[1], pm[0]
+        if ps + 2 * level_max < top:
+            continue  # this branch cannot beat what was found (ties are kept: they mean ambiguity)
+        dopts: list[_Match | None] = list(_matches(tx, e1, districts_in.get(pid, empty), idx))
+        if len(dopts) > 1:
+            dopts.sort(key=lambda m: -m[2])  # type: ignore[index]
+        dopts.append(None)
         for dm in dopts:
-            e2 = dm.start if dm else e1
-            ds = (10 + dm.score) if dm else 0.0
-            scope = dm.uid if dm else pid
-            if scope is None and pm is None and dm is None:
-                table = idx.communes_in.get(None, {})
+            if dm is None:
+                ds, e2, did = 0.0, e1, None
+                scope = pid
             else:
-                table = idx.communes_in.get(scope, {})
-            for cm in _matches(tokens, e2, table, idx, ml):
-                total = ps + ds + 10 + cm.score
-                prev = best.get(cm.uid)
+                ds, e2, did = 10 + dm[2], dm[1], dm[0]
+                scope = did
+            if ps + ds + level_max < top:
+                continue
+            for cuid, cstart, cscore in _matches(tx, e2, communes_in.get(scope, empty), idx):
+                total = ps + ds + 10 + cscore
+                prev = best.get(cuid)
                 if prev is None or total > prev[0]:
-                    best[cm.uid] = (total, dm.uid if dm else None, pid, cm.start)
+                    best[cuid] = (total, did, pid, cstart)
+                    if total > top:
+                        top = total
     if not best:
         return None
-    top = max(v[0] for v in best.values())
     winners = sorted(uid for uid, v in best.items() if v[0] >= top - 1e-9)
     uid = winners[0]
     total, did, pid, start = best[uid]
@@ -306,25 +356,26 @@ def parse(tokens: list[Token], idx: DateIndex) -> Parsed | None:
     return out
 
 
-def _find_group(tokens: list[Token], parsed: Parsed, idx: DateIndex) -> None:
+def _find_group(tokens: Tokens, parsed: Parsed, idx: DateIndex) -> None:
     assert parsed.commune is not None
     groups = idx.groups_in.get(parsed.commune)
     if not groups:
         return
+    f = tokens.f
     limit = parsed.start
     for i in range(limit - 1, -1, -1):
         for gw in GROUP_WORDS:
             n = len(gw)
-            if i + n > limit or tuple(t.folded for t in tokens[i:i + n]) != gw:
+            if i + n > limit or f[i] != gw[0] or tuple(f[i:i + n]) != gw:
                 continue
             j = i + n
-            if j < limit and tokens[j].folded == "so":
+            if j < limit and f[j] == "so":
                 j += 1
             stop = j
-            while stop < limit and not tokens[stop].comma:
+            while stop < limit and f[stop] != ",":
                 stop += 1
             for k in range(stop, j, -1):
-                found = groups.get(tuple(t.folded for t in tokens[j:k]))
+                found = groups.get(tuple(f[j:k]))
                 if found and len(found) == 1:
                     parsed.group = found[0]
                     parsed.group_span = (i, k)
@@ -378,6 +429,10 @@ class Converter:
         self.snap = snap
         self.to = to or dt.date.today()
         self._cache: dict[tuple[str, dt.date | None], Conversion] = {}
+        self._follow: dict[tuple[int, dt.date], list[tuple[int, bool]]] = {}
+        self._prov: dict[int, str] = {}
+        self._described: dict[tuple[int | None, dt.date], dict[str, Any]] = {}
+        self._suffix: dict[int, str] = {}
 
     @classmethod
     def from_connection(cls, conn: Connection, to: dt.date | None = None) -> Converter:
@@ -392,6 +447,8 @@ class Converter:
         return hit
 
     def _convert(self, address: str, at: dt.date | None) -> Conversion:
+        if not unicodedata.is_normalized("NFC", address):
+            address = unicodedata.normalize("NFC", address)
         tokens = tokenize(address)
         day = at or LEGACY_DAY
         parsed = parse(tokens, self.snap.index(day))
@@ -406,14 +463,13 @@ class Converter:
         idx = self.snap.index(day)
         old = self._describe(parsed.commune, day)
         if parsed.ties:
-            conv = Conversion(address, day, self.to, "ambiguous", old=old,
+            return Conversion(address, day, self.to, "ambiguous",
+                              old={**old, "matches": [self._describe(u, day) for u in [parsed.commune, *parsed.ties]]},
                               note="địa chỉ khớp nhiều đơn vị cấp xã: "
                                    + "; ".join(self._label(u, day) for u in [parsed.commune, *parsed.ties]))
-            conv.old["matches"] = [self._describe(u, day) for u in [parsed.commune, *parsed.ties]]
-            return conv
         assert parsed.commune is not None
         street = self._street(address, tokens, parsed)
-        communes = self.snap.follow(parsed.commune, day, self.to)
+        communes = self._follow_cached(parsed.commune, day)
         group_new: list[tuple[int, bool]] = []
         group_info: dict[str, Any] | None = None
         if parsed.group is not None:
@@ -460,6 +516,13 @@ class Converter:
 
     # --- helpers -----------------------------------------------------------------------------------
 
+    def _follow_cached(self, uid: int, day: dt.date) -> list[tuple[int, bool]]:
+        key = (uid, day)
+        hit = self._follow.get(key)
+        if hit is None:
+            hit = self._follow[key] = self.snap.follow(uid, day, self.to)
+        return hit
+
     def _same_chain(self, uid: int, day: dt.date) -> bool:
         """True when the unit and every unit above it are the very same versions on both dates."""
         v: Version | None = self.snap.at(uid, day)
@@ -471,8 +534,11 @@ class Converter:
         return True
 
     def _province_code(self, uid: int) -> str:
-        p = self.snap.ancestor(uid, self.to, "province")
-        return p.code if p else ""
+        hit = self._prov.get(uid)
+        if hit is None:
+            p = self.snap.ancestor(uid, self.to, "province")
+            hit = self._prov[uid] = p.code if p else ""
+        return hit
 
     def _label(self, uid: int, day: dt.date) -> str:
         v = self.snap.at(uid, day)
@@ -486,6 +552,14 @@ class Converter:
         return ", ".join(chain)
 
     def _describe(self, uid: int | None, day: dt.date) -> dict[str, Any]:
+        """Codes and names of the unit and the units above it (shared between results: do not change)."""
+        key = (uid, day)
+        hit = self._described.get(key)
+        if hit is None:
+            hit = self._described[key] = self._describe_uncached(uid, day)
+        return hit
+
+    def _describe_uncached(self, uid: int | None, day: dt.date) -> dict[str, Any]:
         out: dict[str, Any] = {}
         v = self.snap.at(uid, day) if uid is not None else None
         while v is not None:
@@ -494,26 +568,30 @@ class Converter:
         return out
 
     @staticmethod
-    def _street(address: str, tokens: list[Token], parsed: Parsed) -> str:
+    def _street(address: str, tokens: Tokens, parsed: Parsed) -> str:
         if parsed.start == 0:
             return ""
-        end_char = tokens[parsed.start].start
-        return address[:end_char]
+        return address[:tokens.offset_of(parsed.start)]
 
     def _compose(self, street: str, group_text: str | None, commune: int, *, keep_group: bool,
-                 tokens: list[Token], address: str, parsed: Parsed) -> str:
+                 tokens: Tokens, address: str, parsed: Parsed) -> str:
         left = street
         if not keep_group and parsed.group_span is not None:
             a, b = parsed.group_span
-            left = address[:tokens[a].start] + address[tokens[b - 1].end:tokens[parsed.start].start]
+            left = address[:tokens.start[a]] + address[tokens.end[b - 1]:tokens.start[parsed.start]]
         parts = [p.strip(" -") for p in left.replace(";", ",").split(",")]
         parts = [p for p in parts if p]
         if group_text:
             parts.append(group_text)
-        v: Version | None = self.snap.at(commune, self.to)
-        while v is not None:
-            parts.append(v.name)
-            v = self.snap.at(v.parent_id, self.to) if v.parent_id is not None else None
+        suffix = self._suffix.get(commune)
+        if suffix is None:
+            names: list[str] = []
+            v: Version | None = self.snap.at(commune, self.to)
+            while v is not None:
+                names.append(v.name)
+                v = self.snap.at(v.parent_id, self.to) if v.parent_id is not None else None
+            suffix = self._suffix[commune] = ", ".join(names)
+        parts.append(suffix)
         return ", ".join(parts)
 
 

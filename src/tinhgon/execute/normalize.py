@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import re
 import unicodedata
-from dataclasses import dataclass
 
 # tone marks (combining): grave, acute, tilde, hook above, dot below
 _TONES = {"\u0300": "2", "\u0301": "1", "\u0303": "4", "\u0309": "3", "\u0323": "5"}
 # the marks that make a different vowel (â ê ô / ă / ơ ư) are kept in the accented key
 _QUALITY = {"\u0302", "\u0306", "\u031b"}
 
-_WORD = re.compile(r"[^\W_]+")
 _APOSTROPHES = str.maketrans("", "", "'’‘`´")
 # "P5", "F12", "Q3": an abbreviation glued to a number
 _GLUED = re.compile(r"^(p|f|q|phuong|quan|to|tdp|kp|khupho|ap|thon)(\d+)$")
@@ -47,71 +45,176 @@ def _number(tok: str) -> str:
     return str(int(tok)) if tok.isdigit() else tok
 
 
-@dataclass(slots=True)
-class Token:
-    folded: str
-    accented: str
-    start: int   # character offsets in the original text
-    end: int
-    comma: bool = False  # a separator token (comma, semicolon, dash between parts)
+def _fold_table() -> dict[int, str]:
+    """Every precomposed Latin letter with diacritics → its base letter, one character for one, so
+    that offsets in the folded text are offsets in the original."""
+    table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "D"}
+    for cp in range(0xC0, 0x2000):
+        ch = chr(cp)
+        base = unicodedata.normalize("NFD", ch)
+        if len(base) > 1 and base[0].isascii() and base[0].isalpha() \
+                and all(unicodedata.combining(c) for c in base[1:]):
+            table[cp] = base[0]
+    for cp in range(0x300, 0x370):  # stray combining marks
+        table[cp] = ""
+    return table
 
 
-_SEP = re.compile(r"[,;|\n]")
+_FOLD = _fold_table()
+_TOKEN = re.compile(r"[,;|\n]|[^\W_]+(?:['’‘`´][^\W_]+)*")
+_ACCENT_CACHE: dict[str, str] = {}
 
 
-def tokenize(text: str) -> list[Token]:
-    """Words of TEXT with folded and accented keys; separators become tokens with comma=True."""
-    text = unicodedata.normalize("NFC", text)
-    out: list[Token] = []
-    # offsets refer to TEXT; apostrophes inside words are dropped ("Ch'ơm" → "Chơm")
-    pos = 0
-    pieces: list[tuple[int, int, bool]] = []
-    for m in _SEP.finditer(text):
-        pieces.append((pos, m.start(), False))
-        pieces.append((m.start(), m.end(), True))
-        pos = m.end()
-    pieces.append((pos, len(text), False))
-    for a, b, is_sep in pieces:
-        if is_sep:
-            out.append(Token(",", ",", a, b, comma=True))
-            continue
-        chunk = text[a:b]
-        cleaned = chunk.translate(_APOSTROPHES)
-        if len(cleaned) != len(chunk):
-            # keep offsets roughly right: map words of the cleaned chunk back by searching the chunk
-            for m in _WORD.finditer(cleaned):
-                _emit(out, m.group(), a + _offset(chunk, m.start()), a + _offset(chunk, m.end()))
+class Tokens:
+    """The words of an address as parallel lists; a separator (comma, semicolon...) is the word ","."""
+
+    __slots__ = ("_acc", "_end", "_start", "accents", "f", "folded_text", "text")
+
+    def __init__(self, text: str, folded_text: str | None = None) -> None:
+        self.text = text
+        self.folded_text = folded_text
+        self.f: list[str] = []      # folded keys
+        self.accents = False        # the writer used diacritics somewhere
+        self._acc: dict[int, str] = {}
+        self._start: list[int] | None = None
+        self._end: list[int] | None = None
+
+    def __len__(self) -> int:
+        return len(self.f)
+
+    @property
+    def start(self) -> list[int]:
+        """Character offsets in TEXT of each word (worked out on first use: most callers never need them)."""
+        if self._start is None:
+            self._offsets()
+        assert self._start is not None
+        return self._start
+
+    @property
+    def end(self) -> list[int]:
+        if self._end is None:
+            self._offsets()
+        assert self._end is not None
+        return self._end
+
+    def offset_of(self, i: int) -> int:
+        """Where word I starts in TEXT, found from the right end without tokenising again: between two
+        words there are no letters, so each word is the last occurrence of its key before the next one."""
+        if self._start is not None or self.folded_text is None:
+            return self.start[i]
+        text = self.folded_text
+        pos = len(text)
+        f = self.f
+        for k in range(len(f) - 1, i - 1, -1):
+            w = f[k]
+            if w == ",":
+                j = max(text.rfind(",", 0, pos), text.rfind(";", 0, pos), text.rfind("|", 0, pos),
+                        text.rfind("\n", 0, pos))
+            else:
+                j = text.rfind(w, 0, pos)
+            if j < 0:  # an apostrophe or a number written with zeros: count the words instead
+                return self.start[i]
+            pos = j
+        return pos
+
+    def _offsets(self) -> None:
+        st: list[int] = []
+        en: list[int] = []
+        for m in _TOKEN.finditer(self.folded_text if self.folded_text is not None else self.text):
+            a, b = m.span()
+            w = m.group()
+            if w[-1].isdigit() and not w.isdigit():
+                g = _GLUED.match(w)
+                if g:
+                    k = len(g.group(1))
+                    st += [a, a + k]
+                    en += [a + k, b]
+                    continue
+            st.append(a)
+            en.append(b)
+        self._start, self._end = st, en
+
+    def accented(self, i: int) -> str:
+        """The accented key of word I (computed when a tie must be broken)."""
+        hit = self._acc.get(i)
+        if hit is None:
+            f = self.f[i]
+            if f == "," or f.isdigit():
+                hit = f
+            else:
+                word = self.text[self.start[i]:self.end[i]].translate(_APOSTROPHES)
+                hit = _ACCENT_CACHE.get(word)
+                if hit is None:
+                    hit = accent_key(word)
+                    if len(_ACCENT_CACHE) < 100_000:
+                        _ACCENT_CACHE[word] = hit
+            self._acc[i] = hit
+        return hit
+
+
+def _fix(w: str, out: list[str]) -> None:
+    """A word that is not plain letters: a separator, a number, "p5", "ch'om"."""
+    if len(w) == 1 and w in ",;|\n":
+        out.append(",")
+        return
+    if not w.isalnum():
+        w = w.translate(_APOSTROPHES)
+    if w.isdigit():
+        out.append(str(int(w)))
+        return
+    if w[-1].isdigit():
+        g = _GLUED.match(w)
+        if g:
+            out.append(g.group(1))
+            out.append(str(int(g.group(2))))
+            return
+    out.append(w)
+
+
+def tokenize(text: str) -> Tokens:
+    """Words of TEXT with folded keys. Offsets refer to TEXT once in NFC; an apostrophe inside a word
+    is dropped ("Ch'ơm" → "Chơm"); numbers lose their leading zeros; "P5" is read "P 5"."""
+    if not text.isascii() and not unicodedata.is_normalized("NFC", text):
+        text = unicodedata.normalize("NFC", text)
+    low = text.lower()
+    folded = low if low.isascii() else low.translate(_FOLD)
+    if len(folded) != len(low) or len(low) != len(text):  # a rare character changed length: slow path
+        return _tokenize_slow(text)
+    out = Tokens(text, folded)
+    out.accents = folded != low
+    f = out.f
+    for w in _TOKEN.findall(folded):
+        if w.isalpha():
+            f.append(w)
         else:
-            for m in _WORD.finditer(chunk):
-                _emit(out, m.group(), a + m.start(), a + m.end())
+            _fix(w, f)
     return out
 
 
-def _offset(chunk: str, cleaned_index: int) -> int:
-    """Index in CHUNK of the character at CLEANED_INDEX once apostrophes are removed."""
-    seen = 0
-    for i, ch in enumerate(chunk):
-        if seen == cleaned_index:
-            return i
-        if ch not in "'’‘`´":
-            seen += 1
-    return len(chunk)
-
-
-def _emit(out: list[Token], word: str, start: int, end: int) -> None:
-    f = fold(word)
-    m = _GLUED.match(f)
-    if m:
-        out.append(Token(m.group(1), m.group(1), start, start + len(m.group(1))))
-        out.append(Token(_number(m.group(2)), m.group(2), start + len(m.group(1)), end))
-        return
-    out.append(Token(_number(f), accent_key(word) if not f.isdigit() else _number(f), start, end))
+def _tokenize_slow(text: str) -> Tokens:
+    out = Tokens(text)
+    st: list[int] = []
+    en: list[int] = []
+    for m in _TOKEN.finditer(text):
+        g = m.group()
+        a, b = m.span()
+        if b - a == 1 and g in ",;|\n":
+            out.f.append(",")
+        else:
+            word = fold(g.translate(_APOSTROPHES))
+            out.f.append(_number(word))
+            out.accents = out.accents or word != g.lower().translate(_APOSTROPHES)
+        st.append(a)
+        en.append(b)
+    out._start, out._end = st, en
+    return out
 
 
 def name_words(name: str) -> tuple[tuple[str, ...], tuple[str, ...]]:
     """(folded words, accented words) of a unit name without its kind prefix."""
-    toks = [t for t in tokenize(name) if not t.comma]
-    return tuple(t.folded for t in toks), tuple(t.accented for t in toks)
+    t = tokenize(name)
+    keep = [i for i, f in enumerate(t.f) if f != ","]
+    return tuple(t.f[i] for i in keep), tuple(t.accented(i) for i in keep)
 
 
 # --- kinds of unit, as written in front of a name ---------------------------------------------------
@@ -160,6 +263,7 @@ PROVINCE_ALIASES: dict[tuple[str, ...], tuple[str, ...]] = {
     ("sai", "gon"): ("ho", "chi", "minh"),
     ("sg",): ("ho", "chi", "minh"),
     ("brvt",): ("ba", "ria", "vung", "tau"),
+    ("br", "vt"): ("ba", "ria", "vung", "tau"),
     ("vung", "tau"): ("ba", "ria", "vung", "tau"),
     ("thua", "thien", "hue"): ("hue",),
     ("tt", "hue"): ("hue",),
@@ -187,7 +291,7 @@ def strip_kind(name: str) -> str:
 
 def group_rest(name: str) -> tuple[str, ...]:
     """The distinctive words of a residential group's name: 'Tổ dân phố số 3' → ('3',), 'Thôn Đông' → ('dong',)."""
-    words = [t.folded for t in tokenize(name) if not t.comma]
+    words = [f for f in tokenize(name).f if f != ","]
     for gw in GROUP_WORDS:
         if tuple(words[:len(gw)]) == gw:
             words = words[len(gw):]
