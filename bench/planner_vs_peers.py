@@ -17,6 +17,7 @@ import contextlib
 import json
 import os
 import platform
+import resource
 import shlex
 import subprocess
 import sys
@@ -41,6 +42,7 @@ def _env() -> dict[str, str]:
 def run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
     """Run cmd, sampling the RSS of its process tree; returns wall seconds, peak MiB, rc, output."""
     load = os.getloadavg()[0]
+    ru0 = resource.getrusage(resource.RUSAGE_CHILDREN)
     t0 = time.perf_counter()
     proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=_env(), cwd=ROOT)
     peak = 0
@@ -76,10 +78,12 @@ def run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
         proc.kill()
         out, err = proc.communicate()
     wall = time.perf_counter() - t0
+    ru1 = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (ru1.ru_utime - ru0.ru_utime) + (ru1.ru_stime - ru0.ru_stime)
     stop.set()
     th.join()
     return {"seconds": wall, "peak_mib": peak / 2**20, "rc": proc.returncode, "timed_out": timed_out,
-            "load_before": load,
+            "load_before": load, "cpu_seconds": cpu,
             "stdout": out.decode(errors="replace"), "stderr": err.decode(errors="replace")}
 
 
@@ -101,7 +105,7 @@ def run_tinhgon(folder: Path, threshold: int, work: Path, extra: list[str]) -> d
            "--output", str(plan), "--metrics", str(metrics), *extra]
     r = run_measured(cmd, timeout=3600)
     res: dict[str, Any] = {"seconds": r["seconds"], "peak_mib": r["peak_mib"], "rc": r["rc"],
-                           "load_before": r["load_before"]}
+                           "load_before": r["load_before"], "cpu_seconds": r["cpu_seconds"]}
     if r["rc"] != 0:
         res["status"] = f"failed (exit {r['rc']}): {r['stderr'][-200:]}"
         return res
@@ -117,7 +121,8 @@ def run_peer(tool: str, folder: Path, threshold: int, work: Path, cap: float) ->
     out = work / f"{tool}.json"
     cmd = [sys.executable, str(ROOT / "bench" / "planner_peer_run.py"), tool, str(folder), str(plan), str(out)]
     r = run_measured(cmd, timeout=cap)
-    res: dict[str, Any] = {"seconds": r["seconds"], "peak_mib": r["peak_mib"], "rc": r["rc"]}
+    res: dict[str, Any] = {"seconds": r["seconds"], "peak_mib": r["peak_mib"], "rc": r["rc"],
+                           "cpu_seconds": r["cpu_seconds"]}
     if r["timed_out"]:
         res["status"] = f"cap: no answer within {cap / 60:.0f} min"
         return res
@@ -142,12 +147,21 @@ def fmt_s(x: float | None) -> str:
     return f"{x:.2f}" if x < 100 else f"{x:.0f}"
 
 
-def peer_cell(r: dict[str, Any]) -> tuple[str, str]:
+def peer_cells(r: dict[str, Any], t: dict[str, Any]) -> list[str]:
+    """p, wall (library call) seconds, CPU seconds, speed-up (wall / CPU) of one peer."""
+    if not r:
+        return ["–", "not run", "", ""]
     if r.get("status") != "ok":
-        return "–", r.get("status", "–")
-    valid = r["check"].get("valid")
-    mark = "" if valid else " (invalid plan)"
-    return f"{r['p']}{mark}", f"{fmt_s(r['seconds'])} ({fmt_s(r['solver_seconds'])})"
+        ratio = ""
+        if r.get("status", "").startswith("cap") and t.get("status") == "ok":
+            ratio = f"> {r['seconds'] / t['seconds']:.0f}× / > {r['cpu_seconds'] / t['cpu_seconds']:.0f}×"
+        return ["–", r.get("status", "–"), fmt_s(r.get("cpu_seconds")), ratio]
+    mark = "" if r["check"].get("valid") else " (invalid)"
+    ratio = ""
+    if t.get("status") == "ok":
+        ratio = f"{r['solver_seconds'] / t['seconds']:.1f}× / {r['cpu_seconds'] / t['cpu_seconds']:.1f}×"
+    return [f"{r['p']}{mark}", f"{fmt_s(r['seconds'])} ({fmt_s(r['solver_seconds'])})",
+            fmt_s(r["cpu_seconds"]), ratio]
 
 
 def render(rows: list[dict[str, Any]], command: str) -> str:
@@ -161,48 +175,40 @@ def render(rows: list[dict[str, Any]], command: str) -> str:
         f"{psutil.virtual_memory().total / 2**30:.0f} GiB RAM, Python {platform.python_version()}, "
         f"run {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}.",
         "",
-        "Seconds are wall time of the whole process (start-up, reading, solving, writing); for peers the "
-        "library call alone is in brackets. Speed-up = peer's library-call seconds / tinhgon's whole-command "
-        "seconds (conservative for tinhgon). UB = tinhgon's proven upper bound on p; gap = UB − p(tinhgon). "
-        "Peak MiB = resident memory of the process tree (workers included), sampled every 50 ms. "
-        "`valid` = `tinhgon plan check` accepted the plan. spopt: default settings, policy `keep` then "
-        "`drop`, lat/lon attributes, `numpy.random.seed(0)`; GeoDa: `maxp_greedy` defaults, 2 threads, "
-        "weights from the instance's adjacency (GAL file).",
+        "- *wall s*: wall time of the whole process (start-up, reading, solving, writing); for peers the "
+        "library call alone is in brackets. *CPU s*: user + system CPU time of the whole process tree "
+        "(workers included), less sensitive than wall time to other jobs on the machine.",
+        "- *× vs peer*: peer's library-call seconds / tinhgon's whole-command seconds (wall), then the "
+        "same ratio in CPU seconds (whole processes).",
+        "- *UB*: tinhgon's proven upper bound on p; *gap* = UB − p(tinhgon); *(opt.)*: proven optimal.",
+        "- *peak MiB*: resident memory of tinhgon's process tree, sampled every 50 ms.",
+        "- *valid*: `tinhgon plan check` accepted the plan (peers' plans are checked the same way).",
+        "- *load*: 1-minute load average just before tinhgon's run. The machine was shared with other "
+        "jobs (other engineers' test suites); a load above 2 means the 2 cores were oversubscribed and all "
+        "wall times, peers' included, are inflated.",
+        "- spopt 0.7: `MaxPHeuristic` default settings, policy `keep` then `drop`, lat/lon attributes, "
+        "`numpy.random.seed(0)`, 15-minute cap. GeoDa: pygeoda `maxp_greedy` defaults with 2 threads, "
+        "weights from the instance's adjacency (GAL file), lat/lon attributes.",
         "",
-        "The machine was shared with other jobs during the run: `load` is the 1-minute load average "
-        "just before tinhgon's run (2 = both cores busy).",
-        "",
-        "| instance | units | UB | tinhgon p | tinhgon s | peak MiB | valid | gap | load | spopt p | spopt s | "
-        "× vs spopt | GeoDa p | GeoDa s | × vs GeoDa |",
-        "|---|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---:|---:|",
+        "| instance | units | UB | tinhgon p | gap | tinhgon wall s | tinhgon CPU s | peak MiB | valid | load | "
+        "spopt p | spopt wall s | spopt CPU s | × vs spopt (wall / CPU) | "
+        "GeoDa p | GeoDa wall s | GeoDa CPU s | × vs GeoDa (wall / CPU) |",
+        "|---|---:|---:|---:|---:|---:|---:|---:|:-:|---:|---:|---:|---:|---:|---:|---:|---:|---:|",
     ]
     for row in rows:
         t = row["tinhgon"]
-        sp, gd = row.get("spopt", {}), row.get("geoda", {})
-        sp_p, sp_s = peer_cell(sp) if sp else ("–", "not run")
-        gd_p, gd_s = peer_cell(gd) if gd else ("–", "not run")
-
-        def ratio(r: dict[str, Any], t: dict[str, Any] = t) -> str:
-            if r.get("status") == "ok" and t.get("status") == "ok":
-                return f"{r['solver_seconds'] / t['seconds']:.1f}×"
-            if r.get("status", "").startswith("cap") and t.get("status") == "ok":
-                return f"> {r['seconds'] / t['seconds']:.0f}×"
-            return "–"
-
+        sp = peer_cells(row.get("spopt", {}), t)
+        gd = peer_cells(row.get("geoda", {}), t)
         if t.get("status") == "ok":
             ok = "yes" if t["check"].get("valid") else "NO"
             proven = " (opt.)" if t.get("proven") else ""
-            lines.append(
-                f"| {row['name']} | {row['units']:,} | {t['upper_bound']} | {t['p']}{proven} | "
-                f"{fmt_s(t['seconds'])} | {t['peak_mib']:.0f} | {ok} | {t['upper_bound'] - t['p']} | "
-                f"{t['load_before']:.1f} | "
-                f"{sp_p} | {sp_s} | {ratio(sp)} | {gd_p} | {gd_s} | {ratio(gd)} |")
+            head = [row["name"], f"{row['units']:,}", str(t["upper_bound"]), f"{t['p']}{proven}",
+                    str(t["upper_bound"] - t["p"]), fmt_s(t["seconds"]), fmt_s(t["cpu_seconds"]),
+                    f"{t['peak_mib']:.0f}", ok, f"{t['load_before']:.1f}"]
         else:
-            lines.append(f"| {row['name']} | {row['units']:,} | – | {t.get('status')} | | | | | | {sp_p} | "
-                         f"{sp_s} | | {gd_p} | {gd_s} | |")
-    lines += ["", "Peer notes: " + "; ".join(
-        f"{row['name']}/{tool}: {row[tool].get('status')}" for row in rows for tool in ("spopt", "geoda")
-        if tool in row and row[tool].get("status") != "ok") or "Peer notes: none", END]
+            head = [row["name"], f"{row['units']:,}", "–", str(t.get("status")), "", "", "", "", "", ""]
+        lines.append("| " + " | ".join(head + sp + gd) + " |")
+    lines.append(END)
     return "\n".join(lines) + "\n"
 
 

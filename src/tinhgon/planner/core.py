@@ -31,6 +31,8 @@ class SolverParams:
     exact_units: int = 20        # clusters up to this many units are packed exactly
     area_units: int = 16         # size of the areas re-packed exactly by the local search
     restarts: int = 4            # constructions tried before the local search (best kept)
+    start_units: int = 1500      # independent starts per large cluster: start_units // cluster size
+    max_starts: int = 20
     max_passes: int = 6          # local-search passes over the left-out units
     stall_passes: int = 2        # stop after this many passes without a new group
     corridors: int = 3           # augmenting areas tried from each left-out unit
@@ -884,12 +886,21 @@ def solve_piece(piece: Piece, seed: int, params: SolverParams | None = None,
                 ub += len(regions)
         if regions is None:
             cb = cluster_bound(cl, w, piece.nbrs, T)
-            packer = _Packer(piece, cl, rng, params, deadline)
-            packer.best_construction(params.restarts, cb)
-            if len(packer.members) < cb:
-                packer.local_search(cb)
-            timed_out = timed_out or packer.timed_out
-            regions = packer.regions()
+            # independent starts (construction + local search); small clusters get more of them
+            starts = max(1, min(params.max_starts, params.start_units // len(cl)))
+            best_key = None
+            for k in range(starts):
+                packer = _Packer(piece, cl, random.Random(seed * 7919 + k), params, deadline)
+                packer.best_construction(params.restarts, cb)
+                if len(packer.members) < cb:
+                    packer.local_search(cb)
+                timed_out = timed_out or packer.timed_out
+                key = (len(packer.members), -sum(packer.rsum.values()))
+                if best_key is None or key > best_key:
+                    best_key, regions = key, packer.regions()
+                if key[0] >= cb or time.monotonic() > deadline:
+                    break
+            assert regions is not None
             ub += cb
             if len(regions) < cb:
                 proven = False
