@@ -246,3 +246,4 @@ from tinhgon.reliability import tables as _reliability_tables  # noqa: E402,F401
 from tinhgon.reports import tables as _reports_tables  # noqa: E402,F401
 from tinhgon.staffing import tables as _staffing_tables  # noqa: E402,F401
 from tinhgon.web import tables as _web_tables  # noqa: E402,F401
+from tinhgon.execute import tables as _execute_tables  # noqa: E402,F401
