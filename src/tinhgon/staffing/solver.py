@@ -75,6 +75,41 @@ def solve(problems: Sequence[ScopeProblem], pins: Sequence[Pin], *, allowance_ti
 
     ids = sorted({c.person_id for p in problems for c in p.candidates})
     rank = {pid: i for i, pid in enumerate(ids)}
+    out: list[Assigned] = []
+    for part in _components(problems):
+        keys = {p.key for p in part}
+        mine = {slot: pid for slot, pid in pinned.items() if slot[0] in keys}
+        out.extend(_solve_part(part, mine, rank, allowance_titles, time_limit))
+    order = {p.key: i for i, p in enumerate(problems)}
+    out.sort(key=lambda a: order[a.scope_key])
+    return out
+
+
+def _components(problems: Sequence[ScopeProblem]) -> list[list[ScopeProblem]]:
+    """Groups that share no candidate are independent (communes always are): solve them apart, faster."""
+    parent = list(range(len(problems)))
+
+    def find(i: int) -> int:
+        while parent[i] != i:
+            parent[i] = parent[parent[i]]
+            i = parent[i]
+        return i
+
+    first_group_of: dict[int, int] = {}
+    for i, prob in enumerate(problems):
+        if prob.scope.value != "group":
+            continue
+        for c in prob.candidates:
+            j = first_group_of.setdefault(c.person_id, i)
+            parent[find(i)] = find(j)
+    parts: dict[int, list[ScopeProblem]] = {}
+    for i, prob in enumerate(problems):
+        parts.setdefault(find(i), []).append(prob)
+    return list(parts.values())
+
+
+def _solve_part(problems: Sequence[ScopeProblem], pinned: dict[tuple[str, str], int], rank: dict[int, int],
+                allowance_titles: set[str], time_limit: float) -> list[Assigned]:
     model = cp_model.CpModel()
     x: dict[tuple[int, str, str], cp_model.IntVar] = {}
     used: dict[tuple[int, str], cp_model.IntVar] = {}
