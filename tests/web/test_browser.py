@@ -95,6 +95,20 @@ def test_unit_detail_shows_versions_and_lineage(driver: Any, server: str) -> Non
     shot(driver, "unit")
 
 
+def test_registry_tree_opens_on_demand_and_audit_shows_the_standard(driver: Any, server: str) -> None:
+    driver.get(f"{server}/tree?at=2025-06-30")
+    summary = wait_for(driver, "ul.tree details summary")
+    summary.click()
+    wait_text(driver, "ul.tree .kids", "Phường")  # the children arrive by HTMX
+    shot(driver, "tree")
+    driver.get(f"{server}/search?q=Thượng+Thanh&at=2025-06-30")
+    wait_for(driver, "#results a").click()
+    wait_for(driver, "section.figures")
+    driver.find_element("link text", "Rà soát").click()
+    wait_text(driver, "main", "Căn cứ pháp lý")
+    shot(driver, "audit")
+
+
 @pytest.mark.skipif(not _module("tinhgon.planner"), reason="the planner (tinhgon.planner) is not installed yet")
 def test_run_the_planner_then_move_a_unit_and_undo(driver: Any, server: str) -> None:
     from selenium.webdriver.support.ui import Select

@@ -92,3 +92,35 @@ def test_dashboard_figures_match_an_independent_count(clients, ids, web_db: str)
     from tinhgon.rules.vnformat import format_int
 
     assert format_int(sum(sizes)) in page and "." in format_int(sum(sizes))
+
+
+def test_english_switch_translates_the_interface(web_app, ids) -> None:  # type: ignore[no-untyped-def]
+    from fastapi.testclient import TestClient
+    from tests.web.conftest import login
+
+    c = TestClient(web_app)
+    login(c, "quan.longbien")
+    vi = c.get(f"/units/{ids.thuong_thanh}/dashboard", params={"at": OLD.isoformat()}).text
+    assert "Tổng quan" in vi and "Số hộ" in vi and 'lang="vi"' in vi
+    r = c.get("/lang/en", params={"next": f"/units/{ids.thuong_thanh}/dashboard?at={OLD.isoformat()}"},
+              follow_redirects=False)
+    assert r.status_code == 303 and r.headers["location"].startswith("/units/")
+    en = c.get(f"/units/{ids.thuong_thanh}/dashboard", params={"at": OLD.isoformat()}).text
+    assert "Dashboard" in en and "Households" in en and 'lang="en"' in en
+    assert c.get("/lang/en", params={"next": "https://example.org/"}, follow_redirects=False
+                 ).headers["location"] == "/"  # no open redirect
+
+
+def test_every_catalogue_key_has_both_languages() -> None:
+    import json
+    import re
+    from pathlib import Path
+
+    web = Path(__file__).resolve().parents[2] / "src" / "tinhgon" / "web"
+    vi = json.loads((web / "i18n" / "vi.json").read_text(encoding="utf-8"))
+    en = json.loads((web / "i18n" / "en.json").read_text(encoding="utf-8"))
+    assert set(vi) == set(en)
+    used: set[str] = set()
+    for tpl in (web / "templates").glob("*.html"):
+        used |= set(re.findall(r"""\bt\(["']([^"']+)["']\)""", tpl.read_text(encoding="utf-8")))
+    assert used - set(vi) == set()
