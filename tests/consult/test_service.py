@@ -406,3 +406,21 @@ def test_only_an_official_covering_every_unit_may_close_the_round(engine: Engine
     with engine.begin() as conn:
         tl = service.close_round(conn, cid, by="admin", official=service.get_official(conn, "admin"))
     assert tl.round_status == "closed"
+
+
+def test_bulk_insert_path_refuses_a_duplicate_through_the_database_constraint(engine: Engine) -> None:
+    world = make_world(engine, {"P01-01": 2})
+    cid = _group_consultation(engine, world, ["P01-01"])
+    _vote(engine, cid, world.households["P01-01"][0], "agree")
+    with engine.connect() as conn:
+        b = conn.execute(select(t.ballot)).first()
+    assert b is not None
+    row = {c: getattr(b, c) for c in service._BALLOT_COLUMNS} | {"choice": "disagree"}
+    with pytest.raises(service._DuplicateEntry), engine.begin() as conn:
+        service._insert_ballots(conn, [row])
+    assert _vote_count(engine) == 1
+
+
+def _vote_count(engine: Engine) -> int:
+    with engine.connect() as conn:
+        return int(conn.execute(select(func.count()).select_from(t.ballot)).scalar_one())

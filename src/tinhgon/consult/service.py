@@ -597,13 +597,12 @@ def import_ballots(conn: Connection, cid: int, official: Official, rows: Sequenc
         # every ballot row already says who entered it, when and from which file: the audit log gets one
         # summary entry for the sheet instead of one per row (as for other bulk loads)
         with audit.suspended() if audit is not None else nullcontext():
-            for i in range(0, len(out), CHUNK):
-                conn.execute(insert(B), out[i:i + CHUNK])
+            _insert_ballots(conn, out)
         if audit is not None:
             audit.record_system(conn, "consult.import-ballots", "ballot", {
                 "consultation": cid, "round": rnd.number, "rows": len(out), "file": batch,
                 "entered_by": official.username})
-    except IntegrityError as exc:
+    except _DuplicateEntry as exc:
         raise BadInput("có hộ vừa được người khác nhập phiếu trong lúc nhập tệp; không ghi phiếu nào, hãy nhập lại",
                        file=file) from exc
     result = SheetResult(file, rnd.number, len(out), dict(by_unit))
@@ -612,6 +611,37 @@ def import_ballots(conn: Connection, cid: int, official: Official, rows: Sequenc
         if declared is not None and uid in by_unit:
             result.warnings.append(f"đơn vị {uid}: đã khai {declared} phiếu giấy; xem tally để đối chiếu")
     return result
+
+
+class _DuplicateEntry(Exception):
+    """A UNIQUE constraint of ``ballot`` refused a row during a bulk insert."""
+
+
+_BALLOT_COLUMNS = ("round_id", "roll_entry_id", "unit_id", "version", "is_current", "choice", "candidate_id", "reason",
+                   "entered_by", "official_id", "entered_at", "source", "batch")
+
+
+def _insert_ballots(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    """Insert many ballots. PostgreSQL gets COPY (one statement per row through the driver is ~10x slower);
+    SQLite gets executemany. Both run inside the caller's transaction."""
+    if conn.dialect.name == "postgresql":
+        import psycopg
+
+        cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
+        try:
+            with cursor.copy(f"COPY ballot ({', '.join(_BALLOT_COLUMNS)}) FROM STDIN") as copy:
+                for r in rows:
+                    copy.write_row(tuple(r[c] for c in _BALLOT_COLUMNS))
+        except psycopg.errors.IntegrityError as exc:
+            raise _DuplicateEntry(str(exc)) from exc
+        finally:
+            cursor.close()
+        return
+    try:
+        for i in range(0, len(rows), CHUNK):
+            conn.execute(insert(t.ballot), rows[i:i + CHUNK])
+    except IntegrityError as exc:
+        raise _DuplicateEntry(str(exc)) from exc
 
 
 def declare_paper_count(conn: Connection, cid: int, unit_id: int, ballots: int, *,
