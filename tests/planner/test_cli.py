@@ -201,3 +201,41 @@ def test_progress_bar_goes_to_stderr_when_asked(run_cli, grid: dict[str, Path]) 
     code, out, err = run_cli("plan", "solve", "--units", grid["units"], "--adjacency", grid["adjacency"],
                              "--threshold", "600", "--output", grid["dir"] / "o.csv", "--progress")
     assert code == 0 and "lập phương án" in err and "lập phương án" not in out
+
+
+def test_check_refuses_a_malformed_plan_file(run_cli, grid: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
+    plan = grid["dir"] / "plan.csv"
+    plan.write_text("code,nhom\nA,1\n", encoding="utf-8")
+    code, out, err = run_cli("plan", "check", "--units", grid["units"], "--adjacency", grid["adjacency"],
+                             "--plan", plan, "--threshold", "600")
+    assert code == 2 and "plan.csv" in err and "group" in err and out == ""
+    code, _, err = run_cli("plan", "check", "--units", grid["units"], "--adjacency", grid["adjacency"],
+                           "--plan", grid["dir"] / "nope.csv", "--threshold", "600")
+    assert code == 2 and "nope.csv" in err
+
+
+def test_output_in_a_missing_folder_is_refused(run_cli, grid: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run_cli("plan", "solve", "--units", grid["units"], "--adjacency", grid["adjacency"],
+                           "--threshold", "600", "--output", grid["dir"] / "no" / "plan.csv")
+    assert code == 2 and "plan.csv" in err
+
+
+def test_quoted_csv_fields_are_read(run_cli, grid: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
+    # quotes switch the reader to the csv module: names with commas, quoted numbers
+    text = UNITS.replace("A,A,P,300", 'A,"Tổ A, khu 1",P,"300"')
+    grid["units"].write_text(text, encoding="utf-8")
+    code, rep = _check(run_cli, grid, GOOD)
+    assert code == 0 and rep["valid"] and rep["households"] == 2400
+    bad = UNITS.replace("B,B,P,300", 'B,"Tổ B, khu 2",P,-3')
+    grid["units"].write_text(bad, encoding="utf-8")
+    code, _, err = run_cli("plan", "check", "--units", grid["units"], "--adjacency", grid["adjacency"],
+                             "--plan", grid["dir"] / "plan.csv", "--threshold", "600")
+    assert code == 2 and "dòng 3" in err and "households" in err
+
+
+def test_exact_option_reports_a_proof(run_cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    pytest.importorskip("ortools")
+    inst = random_instance(random.Random(21), 40, mean=300.0)
+    _, m = _solve_files(run_cli, inst, tmp_path, "--exact", "--time-limit", "20")
+    assert m["valid"] and m["solver"]["method"] == "exact"
+    assert m["solver"]["proven_optimal"] == (m["gap"] == 0)
