@@ -17,7 +17,8 @@ plan_app = typer.Typer(
     add_completion=False,
 )
 
-UnitsOpt = Annotated[Path, typer.Option("--units", help="units.csv: code, households, [parent_code, lat, lon, locked]")]
+UnitsOpt = Annotated[Path, typer.Option(
+    "--units", help="units.csv: code, households (tuỳ chọn: parent_code, lat, lon, locked)")]
 AdjOpt = Annotated[Path, typer.Option("--adjacency", help="adjacency.csv: a,b (cặp đơn vị liền kề)")]
 ThrOpt = Annotated[int, typer.Option("--threshold", help="số hộ tối thiểu của một nhóm")]
 PairsOpt = Annotated[Path | None, typer.Option("--pairs", help="pairs.csv: a,b,relation (forbid|prefer)")]
