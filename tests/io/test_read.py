@@ -42,6 +42,8 @@ def test_semicolon_csv_with_decimal_comma(write_csv: Callable[..., Path]) -> Non
     rec = load("units", path).records[0]
     assert rec["lat"] == 21.0455 and rec["lon"] == 105.8712
     assert rec["households"] == 1234  # thousands separator of a Vietnamese-locale Excel
+    path = write_csv("vn2.csv", "code;households;area_km2\nP1;5;1.234,5\nP2;6;0,25\n")
+    assert [r["area_km2"] for r in load("units", path).records] == [1234.5, 0.25]
 
 
 def test_cp1258_csv(write_csv: Callable[..., Path], tmp_path: Path) -> None:

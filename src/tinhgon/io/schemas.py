@@ -316,6 +316,8 @@ def _to_float(raw: Any, decimal_comma: bool) -> float:
         value = float(raw)
     elif isinstance(raw, str):
         s = raw.strip().replace("\u00a0", "").replace(" ", "")
+        if decimal_comma and "," in s and "." in s and s.rfind(".") < s.find(","):
+            s = s.replace(".", "")  # "1.234,5": thousands dots before the decimal comma
         if "," in s and (decimal_comma or "." not in s) and s.count(",") == 1:
             s = s.replace(",", ".")  # decimal comma: Vietnamese-locale Excel, or a lone comma
         if not _FLOAT_RE.match(s):
