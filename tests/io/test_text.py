@@ -126,3 +126,21 @@ def test_strip_diacritics() -> None:
 def test_vni_round_trip_any_text(chars: list[str]) -> None:
     text = "".join(chars)
     assert vni_to_unicode(unicode_to_vni(text)) == text
+
+
+def test_tcvn3_table_agrees_with_glibc_iconv() -> None:
+    # An independent implementation of TCVN 5712:1993 (VN1), when the system has it.
+    import shutil
+    import subprocess
+
+    from tinhgon.io.text import TCVN3_BYTES
+
+    if shutil.which("iconv") is None:
+        pytest.skip("iconv not installed")
+    codes = sorted(TCVN3_BYTES)
+    run = subprocess.run(["iconv", "-f", "TCVN5712-1", "-t", "UTF-8"], input=bytes(codes),
+                         capture_output=True, check=False)
+    if run.returncode != 0:
+        pytest.skip("iconv has no TCVN5712-1")
+    theirs = unicodedata.normalize("NFC", run.stdout.decode("utf-8"))
+    assert theirs == "".join(TCVN3_BYTES[c] for c in codes)
