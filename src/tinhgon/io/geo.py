@@ -93,7 +93,7 @@ def _geojson_features(path: Path, name: str) -> list[tuple[dict[str, Any], Any]]
                        "FeatureCollection or a Feature", file=name)
     if not isinstance(raw, list) or not raw:
         raise BadInput("GeoJSON không có đối tượng nào / GeoJSON has no features", file=name)
-    out = []
+    out: list[tuple[dict[str, Any], Any]] = []
     for f in raw:
         if not isinstance(f, dict):
             out.append(({}, None))

@@ -141,7 +141,7 @@ def annotate_workbook(src: str | Path, problems: Sequence[Problem], dst: str | P
                            file=str(src)) from None
         by_cell: dict[tuple[str, int, int], list[Problem]] = {}
         for p in mine:
-            sheet = p.sheet if p.sheet in wb.sheetnames else wb.sheetnames[0]
+            sheet = p.sheet if p.sheet is not None and p.sheet in wb.sheetnames else wb.sheetnames[0]
             by_cell.setdefault((sheet, p.row or 1, p.col_index or 1), []).append(p)
         for (sheet, row, col), items in by_cell.items():
             cell = wb[sheet].cell(row=row, column=col)
