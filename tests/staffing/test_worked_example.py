@@ -183,3 +183,20 @@ def test_cli_propose_and_report_in_vietnamese(db_url: str, tmp_path) -> None:  #
     assert wb.sheetnames[:3] == ["Tổng hợp", "Bố trí chức danh", "Người thôi làm việc"]
     assert [c.value for c in wb["Bố trí chức danh"][1]][:3] == ["Cấp", "Tổ / đơn vị", "Chức danh"]
     assert wb["Người thôi làm việc"].max_row == 1 + 7
+
+
+def test_unpin_returns_to_the_unpinned_choice_and_report_needs_a_proposal(db_url: str) -> None:
+    reg = build(db_url)
+    runner = CliRunner()
+    res = runner.invoke(app, ["staffing", "report", "--plan", "ví dụ"])
+    # the CLI's main() turns BadInput into exit code 2 with this message
+    assert isinstance(res.exception, BadInput) and res.exception.exit_code == 2
+    assert "chưa có đề xuất" in str(res.exception)
+    with db.get_engine(db_url).begin() as conn:
+        service.propose(conn, "ví dụ", pins=["M1:truong_ban_ctmt:F2"])
+        with pytest.raises(BadInput, match="không có ghim"):
+            service.propose(conn, "ví dụ", unpin=["M1:to_truong"])
+    with db.get_engine(db_url).begin() as conn:
+        prop = service.propose(conn, "ví dụ", unpin=["M1:truong_ban_ctmt"])
+        assert conn.execute(select(staffing_pin.c.id)).all() == []
+    assert assignment(prop.decisions, reg, "M1")["truong_ban_ctmt"] == ("F1", False)
