@@ -71,3 +71,16 @@ def test_a_voters_roll_is_imported_whole_and_counts_as_the_denominator(engine: E
             service.import_voter_roll(conn, cid, files.read_voter_roll(good), file=str(good))
     assert sizes == {world.groups["P01-01"]: 5, world.groups["P01-02"]: 3}
     assert [(u.roll, u.agree, u.decision.value) for u in tl.units] == [(5, 3, "approved"), (3, 1, "pending")]
+
+
+def test_a_unit_code_on_the_sheet_must_match_the_households_unit(engine: Engine, tmp_path: Path) -> None:
+    world = make_world(engine, {"P01-01": 2, "P01-02": 2})
+    a, b = world.households["P01-01"], world.households["P01-02"]
+    sheet = tmp_path / "phieu.csv"
+    sheet.write_text(f"Mã hộ,Mã đơn vị,Ý kiến\n{a[0]},P01-01,đồng ý\n{b[0]},P01-01,đồng ý\n", encoding="utf-8")
+    with engine.begin() as conn:
+        cid = service.create_consultation(conn, unit_ids=[world.groups["P01-01"], world.groups["P01-02"]],
+                                          on=GROUP_DAY, name="x")
+    with pytest.raises(BadInput, match=r"dòng 3: hộ .* thuộc P01-02"), engine.begin() as conn:
+        service.import_ballots(conn, cid, service.get_official(conn, "p01"), files.read_ballot_sheet(sheet),
+                               file=str(sheet))

@@ -14,9 +14,10 @@ BALLOT_SPEC = HeaderSpec(
         "household": ("Mã hộ", "Mã hộ gia đình", "Household", "Household code", "Mã cử tri", "Voter code", "Mã"),
         "choice": ("Ý kiến", "Ý kiến cử tri", "Lựa chọn", "Choice", "Phiếu", "Kết quả"),
         "candidate": ("Ứng cử viên", "Người được bầu", "Candidate"),
+        "unit": ("Mã đơn vị", "Mã tổ dân phố", "Mã thôn", "Unit", "Unit code"),
     },
     required=frozenset({"household"}),
-    labels={"household": "Mã hộ", "choice": "Ý kiến", "candidate": "Ứng cử viên"},
+    labels={"household": "Mã hộ", "choice": "Ý kiến", "candidate": "Ứng cử viên", "unit": "Mã đơn vị"},
 )
 
 ROLL_SPEC = HeaderSpec(
@@ -56,10 +57,11 @@ def _rows(path: Path, spec: HeaderSpec, fields: tuple[str, ...]) -> list[tuple[A
     return out
 
 
-def read_ballot_sheet(path: Path) -> list[tuple[int, str, str, str | None]]:
-    """(row number, household code, choice, candidate) for every non-blank row."""
-    rows = _rows(path, BALLOT_SPEC, ("household", "choice", "candidate"))
-    return [(int(n), code, choice, cand or None) for n, code, choice, cand in rows]
+def read_ballot_sheet(path: Path) -> list[tuple[int, str, str, str | None, str | None]]:
+    """(row number, household code, choice, candidate, unit code) for every non-blank row; the unit code,
+    when the sheet has one, is checked against the roll."""
+    rows = _rows(path, BALLOT_SPEC, ("household", "choice", "candidate", "unit"))
+    return [(int(n), code, choice, cand or None, unit or None) for n, code, choice, cand, unit in rows]
 
 
 def read_voter_roll(path: Path) -> list[tuple[int, str, str | None, str]]:

@@ -525,10 +525,10 @@ class SheetResult:
     warnings: list[str] = field(default_factory=list)
 
 
-def import_ballots(conn: Connection, cid: int, official: Official, rows: Sequence[tuple[int, str, str, str | None]],
+def import_ballots(conn: Connection, cid: int, official: Official, rows: Sequence[tuple[Any, ...]],
                    *, file: str, round_number: int | None = None) -> SheetResult:
-    """A sheet of paper ballots: rows (row number, household code, choice, candidate). All rows are checked
-    before anything is written; one bad row refuses the whole sheet."""
+    """A sheet of paper ballots: rows (row number, household code, choice, candidate[, unit code]). All rows
+    are checked before anything is written; one bad row refuses the whole sheet."""
     c, rnd = _entry_context(conn, cid, official, round_number)
     RE, B = t.roll_entry, t.ballot
     roll = {code: (rid, uid) for rid, code, uid in conn.execute(
@@ -544,7 +544,8 @@ def import_ballots(conn: Connection, cid: int, official: Official, rows: Sequenc
     now = _now()
     out: list[dict[str, Any]] = []
     by_unit: dict[int, int] = defaultdict(int)
-    for rowno, code, raw_choice, cand_ref in rows:
+    unit_codes: dict[int, str] | None = None
+    for rowno, code, raw_choice, cand_ref, *extra in rows:
         code = (code or "").strip()
         where = f"dòng {rowno}"
         if not code:
@@ -559,6 +560,13 @@ def import_ballots(conn: Connection, cid: int, official: Official, rows: Sequenc
             errors.append(f"{where}: mã hộ {code} không có trong danh sách")
             continue
         rid, uid = hit
+        sheet_unit = str(extra[0]).strip() if extra and extra[0] else ""
+        if sheet_unit:
+            if unit_codes is None:
+                unit_codes = {u.id: u.code for u in _units(conn, _unit_ids(conn, cid), c.held_on)}
+            if sheet_unit != unit_codes[uid]:
+                errors.append(f"{where}: hộ {code} thuộc {unit_codes[uid]}, không phải {sheet_unit}")
+                continue
         if uid not in in_round:
             errors.append(f"{where}: hộ {code} không lấy ý kiến ở vòng {rnd.number}")
             continue
