@@ -424,3 +424,25 @@ def test_bulk_insert_path_refuses_a_duplicate_through_the_database_constraint(en
 def _vote_count(engine: Engine) -> int:
     with engine.connect() as conn:
         return int(conn.execute(select(func.count()).select_from(t.ballot)).scalar_one())
+
+
+def test_a_web_account_enters_ballots_within_its_scope_and_a_viewer_cannot(engine: Engine) -> None:
+    from tinhgon.registry import schema as s
+
+    web_user = s.metadata.tables.get("web_user")
+    if web_user is None:
+        pytest.skip("no web accounts table in this build")
+    world = make_world(engine, {"P01-01": 2, "P02-01": 2})
+    cid = _group_consultation(engine, world, ["P01-01", "P02-01"])
+    with engine.begin() as conn:
+        for name, role in (("web.p01", "commune_officer"), ("web.xem", "viewer")):
+            conn.execute(insert(web_user).values(username=name, password_hash="x", role=role,
+                                                 scope_unit_id=world.wards[0], active=True,
+                                                 created_at=dt.datetime(2024, 1, 1)))
+    _vote(engine, cid, world.households["P01-01"][0], "agree", user="web.p01")
+    with pytest.raises(BadInput, match="phụ trách"):
+        _vote(engine, cid, world.households["P02-01"][0], "agree", user="web.p01")
+    with pytest.raises(BadInput, match="chỉ được xem"):
+        _vote(engine, cid, world.households["P01-01"][1], "agree", user="web.xem")
+    with engine.connect() as conn:
+        assert [(b.entered_by, b.official_id) for b in conn.execute(select(t.ballot))] == [("web.p01", None)]

@@ -61,7 +61,7 @@ def _now() -> dt.datetime:
 
 @dataclass(frozen=True, slots=True)
 class Official:
-    id: int
+    id: int | None                 # None: a web account (web_user), not a row of ``official``
     username: str
     scope_unit_id: int | None
     role: str
@@ -78,17 +78,31 @@ def add_official(conn: Connection, username: str, *, scope_unit_id: int | None, 
         raise BadInput("người nhập phiếu phải có phạm vi (đơn vị) phụ trách", field="--scope")
     if conn.execute(select(t.official.c.id).where(t.official.c.username == username)).first():
         raise BadInput(f"đã có tài khoản {username!r}", field="--username")
+    web_user = s.metadata.tables.get("web_user")
+    if web_user is not None and conn.execute(select(web_user.c.id).where(web_user.c.username == username)).first():
+        raise BadInput(f"{username!r} đã là tài khoản của ứng dụng web; dùng luôn tài khoản đó với --as",
+                       field="--username")
     return int(conn.execute(insert(t.official).values(
         username=username, full_name=full_name, scope_unit_id=scope_unit_id, role=role, active=True,
     )).inserted_primary_key[0])
 
 
 def get_official(conn: Connection, username: str) -> Official:
-    row = conn.execute(select(t.official).where(t.official.c.username == username.strip())).first()
-    if row is None or not row.active:
-        raise BadInput(f"không có tài khoản cán bộ {username!r} (tạo bằng: tinhgon consult official-add)",
-                       field="--as")
-    return Official(row.id, row.username, row.scope_unit_id, row.role)
+    name = username.strip()
+    row = conn.execute(select(t.official).where(t.official.c.username == name)).first()
+    if row is not None and row.active:
+        return Official(row.id, row.username, row.scope_unit_id, row.role)
+    # the web application's accounts carry a scope too: accept them, a viewer only reads
+    web_user = s.metadata.tables.get("web_user")
+    if row is None and web_user is not None:
+        w = conn.execute(select(web_user.c.username, web_user.c.role, web_user.c.scope_unit_id, web_user.c.active)
+                         .where(web_user.c.username == name)).first()
+        if w is not None and w.active:
+            if w.role == "viewer":
+                raise BadInput(f"tài khoản {name!r} chỉ được xem, không được nhập phiếu", field="--as")
+            return Official(None, w.username, w.scope_unit_id, f"web:{w.role}")
+    raise BadInput(f"không có tài khoản cán bộ {username!r} (tạo bằng: tinhgon consult official-add)",
+                   field="--as")
 
 
 def _allowed_units(conn: Connection, official: Official, unit_ids: Iterable[int], on: dt.date) -> set[int]:
