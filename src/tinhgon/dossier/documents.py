@@ -127,6 +127,19 @@ def _header(data: DossierData, doc_type: str, summary: str, number: str) -> Head
                   parent_issuer=f"ỦY BAN NHÂN DÂN {parent.name.upper()}" if parent is not None else None)
 
 
+def _close(doc: OfficialDocument, recipients: Recipients, signature: Signature) -> None:
+    """The closing block without the "(Đã ký)" line: these are drafts to be signed, not signed copies."""
+    doc.closing(recipients, signature)
+    cell = doc.doc.tables[-1].rows[0].cells[1]
+    for p in cell.paragraphs:
+        if p.text.strip() == "(Đã ký)":
+            p._p.getparent().remove(p._p)
+    if not signature.authority:
+        first = cell.paragraphs[0]
+        if not first.text.strip():
+            first._p.getparent().remove(first._p)
+
+
 def _commune_signature() -> Signature:
     return Signature(authority="TM. ỦY BAN NHÂN DÂN", title="CHỦ TỊCH")
 
@@ -214,7 +227,7 @@ def scheme(data: DossierData, map_png: bytes | None) -> OfficialDocument:
                      format_pct(st.ratio, 1) if st.ratio is not None else "—",
                      st.status.label_vi if st.status is not None else "—"])
     doc.table(["STT", "Mã", "Tên", "Số hộ", "Tiêu chuẩn", "Tỷ lệ", "Đánh giá"], rows,
-              widths_cm=(1.1, 2.6, 4.4, 1.7, 1.9, 1.8, 2.6),
+              widths_cm=(1.3, 2.3, 4.5, 1.5, 1.7, 1.7, 3.1),
               caption=f"Bảng 1. Các {kind} của {data.commune.name} so với tiêu chuẩn")
     doc.heading("III. PHƯƠNG ÁN SÁP NHẬP")
     after = len(data.plan_groups)
@@ -224,11 +237,16 @@ def scheme(data: DossierData, map_png: bytes | None) -> OfficialDocument:
         f"«{data.plan.name}» lập ngày {format_date(data.plan.at)}.")
     prows = []
     for i, g in enumerate(data.mergers, 1):
-        meets = g.threshold is None or g.households >= g.threshold
+        # the standard the rules give the members (a merged group never mixes standards)
+        standard = next((data.standards[u].standard for u in g.unit_ids if u in data.standards), None)
         prows.append([i, _new_name(g), _members_text(data, g), format_int(g.households),
-                      format_int(g.threshold) if g.threshold else "—", "đạt" if meets else "chưa đạt"])
-    doc.table(["STT", "Tổ sau sáp nhập", "Các tổ sáp nhập (số hộ)", "Số hộ", "Tiêu chuẩn", "Kết quả"], prows,
-              widths_cm=(1.1, 2.8, 7.0, 1.7, 1.9, 1.6), caption="Bảng 2. Các tổ sáp nhập")
+                      format_int(standard) if standard else "—",
+                      format_pct(g.households / standard, 1) if standard else "—"])
+    doc.table(["STT", "Tổ sau sáp nhập", "Các tổ sáp nhập (số hộ)", "Số hộ", "Tiêu chuẩn", "Tỷ lệ"], prows,
+              widths_cm=(1.3, 2.8, 6.9, 1.5, 1.8, 1.8), caption="Bảng 2. Các tổ sáp nhập")
+    if data.plan.mode == "must":
+        doc.paragraph("Phương án này chỉ sáp nhập các tổ dưới mức phải sáp nhập; các tổ sau sáp nhập đạt ít nhất mức "
+                      "đó, có thể chưa đạt đủ tiêu chuẩn.", italic=True)
     if map_png is not None:
         doc.image(map_png, width_cm=15.5, caption=f"Hình 1. Vị trí các tổ của {data.commune.name}, tô màu theo tổ "
                                                   f"sau sáp nhập (ô Voronoi quanh điểm của mỗi tổ)")
@@ -238,7 +256,7 @@ def scheme(data: DossierData, map_png: bytes | None) -> OfficialDocument:
         doc.bullet(f"Bước {i}: {st.name_vi} ({st.actor}{days}).")
     if data.consultation is not None:
         doc.paragraph(f"Lấy ý kiến: {data.consultation.summary()}")
-    doc.closing(Recipients([f"{_next_body(data)};", *(["HĐND " + data.commune.name + ";"]
+    _close(doc, Recipients([f"{_next_body(data)};", *(["HĐND " + data.commune.name + ";"]
                                                       if data.dossier.has_commune_council else []),
                             "Các tổ dân phố liên quan;", "Lưu: VT."]), _commune_signature())
     return doc
@@ -288,7 +306,7 @@ def submission(data: DossierData, tallies: list[Any] | None) -> OfficialDocument
         doc.bullet(f"Nghị quyết của HĐND {data.commune.name} thông qua Đề án;")
     doc.bullet("Dự thảo Nghị quyết của HĐND cấp tỉnh.")
     doc.paragraph(f"Kính trình {addressee} xem xét, quyết định./.")
-    doc.closing(Recipients(["Như trên;", "Lưu: VT."]), _commune_signature())
+    _close(doc, Recipients(["Như trên;", "Lưu: VT."]), _commune_signature())
     return doc
 
 
@@ -329,7 +347,7 @@ def draft_resolution(data: DossierData) -> OfficialDocument:
     doc.heading("Điều 3. Tổ chức thực hiện")
     doc.paragraph(f"Giao Ủy ban nhân dân {prov.name if prov else 'cấp tỉnh'} tổ chức thực hiện Nghị quyết này; "
                   f"{_committee(data.commune)} kiện toàn tổ chức các tổ mới theo quy định.")
-    doc.closing(Recipients(["Như Điều 3;", "Lưu: VT."]), Signature(authority="", title="CHỦ TỊCH"))
+    _close(doc, Recipients(["Như Điều 3;", "Lưu: VT."]), Signature(authority="", title="CHỦ TỊCH"))
     return doc
 
 
@@ -359,7 +377,7 @@ def results_summary(data: DossierData, tallies: list[Any] | None) -> OfficialDoc
         doc.paragraph(f"Kết quả chung: {tl.overall.label_vi}.")
         for w in tl.warnings:
             doc.paragraph(f"Lưu ý: {w}", italic=True)
-    doc.closing(Recipients([f"{_next_body(data)};", "Lưu: VT."]), _commune_signature())
+    _close(doc, Recipients([f"{_next_body(data)};", "Lưu: VT."]), _commune_signature())
     return doc
 
 
@@ -394,7 +412,7 @@ def household_list(data: DossierData, unit: Unit, rows: list[HouseholdRow]) -> O
                   f"Hộ nào có sai sót xin báo Ủy ban nhân dân {data.commune.name} trước ngày lấy ý kiến.")
     _fast_table(doc, ["STT", "Mã hộ", "Họ tên chủ hộ", "Địa chỉ"],
                 [[str(i), r.code, r.head, r.address] for i, r in enumerate(rows, 1)], (1.2, 3.3, 4.6, 7.0))
-    doc.closing(Recipients(["Niêm yết tại nhà văn hóa tổ;", "Lưu: VT."]), _commune_signature())
+    _close(doc, Recipients(["Niêm yết tại nhà văn hóa tổ;", "Lưu: VT."]), _commune_signature())
     return doc
 
 
@@ -447,23 +465,23 @@ def ballots(data: DossierData, unit: Unit, rows: list[HouseholdRow], group: Plan
     sect = body.find(qn("w:sectPr"))
     for k, r in enumerate(rows):
         block = copy.deepcopy(template)
-        for tnode in block.iter(qn("w:t")):
+        for tnode in (n for el in block for n in el.iter(qn("w:t"))):
             if tnode.text and "«" in tnode.text:
                 tnode.text = (tnode.text.replace("«MÃ HỘ»", r.code).replace("«CHỦ HỘ»", r.head)
                               .replace("«ĐỊA CHỈ»", r.address))
         for el in block:
-            body.insert(list(body).index(sect), el)
+            sect.addprevious(el)
         if k % 3 == 2 and k != len(rows) - 1:
             brk = doc.add_paragraph()
             brk.paragraph_format.space_after = Pt(0)
             brk.add_run().add_break(WD_BREAK.PAGE)
-            body.insert(list(body).index(sect), brk._p)
+            sect.addprevious(brk._p)
     return doc
 
 
 def _ballot_block(doc: Any, data: DossierData, unit: Unit, proposal: str) -> list[Any]:
     """The elements of one ballot (built in the document, then detached to serve as a template)."""
-    start = len(doc.element.body)
+    before = set(doc.element.body)
     table = doc.add_table(rows=1, cols=2)
     left, right = table.rows[0].cells
 
@@ -499,8 +517,7 @@ def _ballot_block(doc: Any, data: DossierData, unit: Unit, proposal: str) -> lis
     cut = par(doc, "- " * 40, size=8, after=6)
     cut.runs[0].font.size = Pt(8)
     body = doc.element.body
-    block = list(body)[start:start + (len(body) - start)]
-    block = [el for el in block if el.tag != qn("w:sectPr")]
+    block = [el for el in body if el not in before and el.tag != qn("w:sectPr")]
     for el in block:
         body.remove(el)
     return block
