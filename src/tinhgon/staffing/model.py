@@ -56,7 +56,7 @@ class Decision:
 
     @property
     def scope_key(self) -> str:
-        return self.group_label if self.scope == Scope.GROUP else f"commune:{self.commune_unit_id}"
+        return str(self.group_label) if self.scope == Scope.GROUP else f"commune:{self.commune_unit_id}"
 
 
 @dataclass(slots=True, frozen=True)

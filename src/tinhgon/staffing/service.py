@@ -573,10 +573,10 @@ def build_report(conn: Connection, plan_name: str, *, book: RuleBook | None = No
         person = ctx.people[pid]
         monthly = round_vnd(allowance_of[pid])
         yrs, known = years[pid]
-        amount, placeholder = 0, False
+        support, placeholder = 0, False
         try:
             rs = book.release_support(province, eff, monthly_allowance=monthly, years_of_service=yrs)
-            amount, placeholder = rs.amount, rs.placeholder
+            support, placeholder = rs.amount, rs.placeholder
             ctx.cite(rs.refs)
         except RuleError:
             support_missing = True
@@ -584,7 +584,7 @@ def build_report(conn: Connection, plan_name: str, *, book: RuleBook | None = No
         if any(h.person_id == pid and h.unit_id in ended_communes for h in ctx.holdings):
             why = "chấm dứt chức danh không chuyên trách cấp xã theo quy định"
         surplus.append(Surplus(pid, ctx.codes.get(pid), person.full_name, tuple(sorted(held_before[pid])), yrs,
-                               known, monthly, amount, placeholder, why))
+                               known, monthly, support, placeholder, why))
     if support_missing:
         ctx.notes.append("Tỉnh chưa quy định mức hỗ trợ người thôi làm việc: hỗ trợ tính bằng 0.")
     if any(x.support_placeholder for x in surplus):

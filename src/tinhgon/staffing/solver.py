@@ -181,8 +181,8 @@ def _solve_part(problems: Sequence[ScopeProblem], pinned: dict[tuple[str, str], 
         holder: dict[str, int] = {}
         for t in prob.titles:
             for c in prob.candidates:
-                v = x.get((c.person_id, prob.key, t))
-                if v is not None and solver.value(v):
+                var = x.get((c.person_id, prob.key, t))
+                if var is not None and solver.value(var):
                     holder[t] = c.person_id
         titles_of: dict[int, list[str]] = {}
         for t in prob.titles:  # prob.titles is in sort order: the first title a person gets is the main one
@@ -190,19 +190,19 @@ def _solve_part(problems: Sequence[ScopeProblem], pinned: dict[tuple[str, str], 
                 titles_of.setdefault(holder[t], []).append(t)
         pairs = {frozenset(p) for p in prob.encouraged_pairs}
         for t in prob.titles:
-            pid = holder.get(t)
-            if pid is None:
+            who = holder.get(t)
+            if who is None:
                 out.append(Assigned(prob.key, t, None, False, *_vacancy(prob, t, holder)))
                 continue
-            mine = titles_of[pid]
-            concurrent = mine.index(t) > 0
-            is_pin = pinned.get((prob.key, t)) == pid
-            why = reasons[(pid, prob.key, t)]
+            theirs = titles_of[who]
+            concurrent = theirs.index(t) > 0
+            is_pin = pinned.get((prob.key, t)) == who
+            why = reasons[(who, prob.key, t)]
             if is_pin:
                 why = Reason.PINNED
-            elif concurrent and why != Reason.SAME_TITLE and frozenset(mine) in pairs:
+            elif concurrent and why != Reason.SAME_TITLE and frozenset(theirs) in pairs:
                 why = Reason.CONCURRENT_ENCOURAGED
-            out.append(Assigned(prob.key, t, pid, concurrent, why, is_pin))
+            out.append(Assigned(prob.key, t, who, concurrent, why, is_pin))
     return out
 
 
