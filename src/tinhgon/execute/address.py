@@ -339,6 +339,8 @@ def parse(tokens: Tokens, idx: DateIndex) -> Parsed | None:
             if ps + ds + level_max < top:
                 continue
             for cuid, cstart, cscore in _matches(tx, e2, communes_in.get(scope, empty), idx):
+                if scope is None and cscore < 1:
+                    continue  # a name found anywhere in the country must at least stand on its own
                 total = ps + ds + 10 + cscore
                 prev = best.get(cuid)
                 if prev is None or total > prev[0]:
