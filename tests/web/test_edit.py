@@ -120,8 +120,8 @@ def test_roles_without_edit_rights_cannot_edit(setup) -> None:  # type: ignore[n
     for user in ("xem.longbien", "to.thuongthanh02"):
         c = TestClient(app)
         tok = login(c, user)
-        detail = c.get(f"/api/v1/units/{ids.tt_group1}?{AT}").json()
-        r = c.patch(f"/api/v1/units/{ids.tt_group1}", headers={"X-CSRF-Token": tok},
+        detail = c.get(f"/api/v1/units/{ids.tt_group2}?{AT}").json()
+        r = c.patch(f"/api/v1/units/{ids.tt_group2}", headers={"X-CSRF-Token": tok},
                     json={"version_id": detail["unit"]["version_id"], "row_version": detail["row_version"],
                           "valid_from": OLD.isoformat(), "households": 1})
         assert r.status_code == 403

@@ -375,7 +375,8 @@ def api_plan(plan_id: int, ctx: CtxDep) -> PlanOut:
 def api_plan_cells(plan_id: int, ctx: CtxDep) -> dict[str, Any]:
     plan, _ = views.load_plan(ctx, plan_id)
     ws = planweb.workspace(ctx.conn, plan)
-    props = {u.id: {"group": ws.labels[u.id], "locked": u.id in ws.locked} for u in ws.units}
+    props = {u.id: {"group": ws.labels[u.id], "locked": u.id in ws.locked, "colour": ws.colours[ws.labels[u.id]]}
+             for u in ws.units}
     return geo.feature_collection(ws.units, props)
 
 

@@ -37,6 +37,7 @@ class Workspace:
     can_undo: bool
     can_redo: bool
     parent_names: dict[int, str]
+    colours: dict[str, str]
 
     @property
     def ordered(self) -> list[tuple[str, list[Unit]]]:
@@ -143,10 +144,31 @@ def workspace(conn: Connection, plan: Plan) -> Workspace:
     steps = _steps(conn, plan.id or 0)
     parents = {u.parent_id for u in units if u.parent_id is not None}
     parent_names = {p.id: p.name for p in repo.units_at(conn, plan.at, unit_ids=parents)} if parents else {}
+    edges = repo.adjacency_at(conn, plan.at, [u.id for u in units])
     return Workspace(plan=plan, units=units, labels=labels, report=report, group_households=dict(gh),
                      group_units=gu, locked=locked_units(conn, plan.id or 0),
                      can_undo=any(not st.undone for st in steps), can_redo=any(st.undone for st in steps),
-                     parent_names=parent_names)
+                     parent_names=parent_names, colours=group_colours(labels, edges))
+
+
+PALETTE = ["#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2", "#17becf",
+           "#bcbd22", "#7f7f7f", "#393b79", "#637939"]
+
+
+def group_colours(labels: dict[int, str], edges: list[tuple[int, int]]) -> dict[str, str]:
+    """Neighbouring groups get different colours (greedy colouring, busiest group first), so a map reads."""
+    nbrs: dict[str, set[str]] = {lab: set() for lab in labels.values()}
+    for a, b in edges:
+        la, lb = labels.get(a), labels.get(b)
+        if la is not None and lb is not None and la != lb:
+            nbrs[la].add(lb)
+            nbrs[lb].add(la)
+    out: dict[str, str] = {}
+    for lab in sorted(nbrs, key=lambda x: (-len(nbrs[x]), _label_key(x))):
+        used = {out[n] for n in nbrs[lab] if n in out}
+        out[lab] = next((c for c in PALETTE if c not in used), PALETTE[int(lab) % len(PALETTE)] if lab.isdigit()
+                        else PALETTE[0])
+    return out
 
 
 def _label_key(label: str) -> tuple[int, str]:

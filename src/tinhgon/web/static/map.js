@@ -23,7 +23,7 @@
       el._layer = L.geoJSON(fc, {
         style: function (f) {
           var p = f.properties;
-          var fill = mode === "group" ? groupColour(p.group) : BAND[p.band] || "#9aa0a6";
+          var fill = mode === "group" ? (p.colour || groupColour(p.group)) : BAND[p.band] || "#9aa0a6";
           return {color: p.locked ? "#000" : "#fff", weight: p.locked ? 2.5 : 1, fillColor: fill, fillOpacity: 0.75};
         },
         onEachFeature: function (f, layer) {
@@ -38,7 +38,6 @@
         }
       }).addTo(map);
       if (!el._fitted && el._layer.getLayers().length) { map.fitBounds(el._layer.getBounds(), {padding: [8, 8]}); el._fitted = true; }
-      document.querySelectorAll(".swatch[data-group]").forEach(function (s) { s.style.background = groupColour(s.dataset.group); });
     });
   }
   function init() { document.querySelectorAll(".map[data-src]").forEach(draw); }
