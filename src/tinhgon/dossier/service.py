@@ -230,11 +230,13 @@ def _consultation_outcome(conn: Connection, d: Dossier, plan: Plan) -> tuple[str
             continue
         tl = consult.tally(conn, cid)
         note = f"cuộc lấy ý kiến số {cid}, vòng {tl.round_number}"
+        if tl.round_status != "closed":   # the minutes are made when the round is closed, even if already won
+            return "open", note
         if tl.overall == Decision.APPROVED:
             return "passed", note
         if tl.overall == Decision.REJECTED:
             return "stopped", note
-        if tl.round_status == "closed" and any(u.decision == Decision.REJECTED for u in tl.units):
+        if any(u.decision == Decision.REJECTED for u in tl.units):
             return "failed", note
         return "open", note
     return None
