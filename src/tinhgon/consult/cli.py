@@ -27,7 +27,7 @@ NameOpt = Annotated[str | None, typer.Option("--name", help="Họ tên chủ h�
 JsonOpt = Annotated[bool, typer.Option("--json", help="In JSON.")]
 
 
-def _engine():  # type: ignore[no-untyped-def]
+def _engine() -> Any:
     from tinhgon.registry import db
 
     return db.get_engine()

@@ -42,7 +42,7 @@ def _pct(n: int, d: int) -> str:
     return format_pct(n / d, 2) if d else "—"
 
 
-def _run(p, text: str, *, bold: bool = False, italic: bool = False, size: float = 14):  # type: ignore[no-untyped-def]
+def _run(p: Any, text: str, *, bold: bool = False, italic: bool = False, size: float = 14) -> Any:
     r = p.add_run(text)
     r.bold = bold
     r.italic = italic
@@ -52,8 +52,8 @@ def _run(p, text: str, *, bold: bool = False, italic: bool = False, size: float 
     return r
 
 
-def _para(container, text: str = "", *, bold: bool = False, italic: bool = False, size: float = 14,  # type: ignore[no-untyped-def]
-          align: WD_ALIGN_PARAGRAPH | None = None, indent: bool = False, after: float = 6):
+def _para(container: Any, text: str = "", *, bold: bool = False, italic: bool = False, size: float = 14,
+          align: WD_ALIGN_PARAGRAPH | None = None, indent: bool = False, after: float = 6) -> Any:
     p = container.add_paragraph()
     if text:
         _run(p, text, bold=bold, italic=italic, size=size)
@@ -91,7 +91,7 @@ def _cell_text(cell: _Cell, lines: Sequence[tuple[str, bool, bool, float]]) -> N
         p.paragraph_format.space_after = Pt(0)
 
 
-def _widths(table, widths: Sequence[Any]) -> None:  # type: ignore[no-untyped-def]
+def _widths(table: Any, widths: Sequence[Any]) -> None:
     """Fixed column widths (Word ignores a cell width unless autofit is off and every cell has it)."""
     table.autofit = False
     for row in table.rows:

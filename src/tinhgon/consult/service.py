@@ -53,6 +53,12 @@ def _auditlog() -> Any:
     return auditlog if hasattr(auditlog, "suspended") and hasattr(auditlog, "record_system") else None
 
 
+def _new_id(result: Any) -> int:
+    pk = result.inserted_primary_key
+    assert pk is not None
+    return int(pk[0])
+
+
 def _now() -> dt.datetime:
     return dt.datetime.now(dt.UTC).replace(tzinfo=None)
 
@@ -82,9 +88,9 @@ def add_official(conn: Connection, username: str, *, scope_unit_id: int | None, 
     if web_user is not None and conn.execute(select(web_user.c.id).where(web_user.c.username == username)).first():
         raise BadInput(f"{username!r} đã là tài khoản của ứng dụng web; dùng luôn tài khoản đó với --as",
                        field="--username")
-    return int(conn.execute(insert(t.official).values(
+    return _new_id(conn.execute(insert(t.official).values(
         username=username, full_name=full_name, scope_unit_id=scope_unit_id, role=role, active=True,
-    )).inserted_primary_key[0])
+    )))
 
 
 def get_official(conn: Connection, username: str) -> Official:
@@ -179,18 +185,18 @@ def create_consultation(conn: Connection, *, unit_ids: Sequence[int], on: dt.dat
             rule = _rule_from_book(level.value, on, units[0].province_code, book)
     if rule.basis == "all_households" and roll_kind != "households":
         raise BadInput(f"quy tắc {rule.rule_id} tính trên tổng số hộ: danh sách phải là các hộ", field="--roll")
-    cid = int(conn.execute(insert(t.consultation).values(
+    cid = _new_id(conn.execute(insert(t.consultation).values(
         name=name, kind=kind, plan_id=plan_id, level=level.value, held_on=on, roll_kind=roll_kind,
         rule_id=rule.rule_id, rule_citation=rule.citation, rule_tag=rule.tag, rule_basis=rule.basis,
         rule_threshold=str(rule.threshold), rule_comparison=rule.comparison, rule_each_unit=rule.each_unit,
         rule_max_rounds=rule.max_rounds, rule_summary=rule.summary, created_at=_now(), created_by=created_by,
-    )).inserted_primary_key[0])
+    )))
     labels = group_labels or {}
     conn.execute(insert(t.consultation_unit), [
         {"consultation_id": cid, "unit_id": u.id, "group_label": labels.get(u.id), "roll_size": 0} for u in units])
-    rid = int(conn.execute(insert(t.consultation_round).values(
+    rid = _new_id(conn.execute(insert(t.consultation_round).values(
         consultation_id=cid, number=1, status="open", opened_at=_now(), opened_by=created_by, entries=0,
-    )).inserted_primary_key[0])
+    )))
     conn.execute(insert(t.consultation_round_unit), [{"round_id": rid, "unit_id": u.id} for u in units])
     if roll_kind == "households":
         _household_roll(conn, cid, [u.id for u in units], on)
@@ -471,14 +477,14 @@ def cast_ballot(conn: Connection, cid: int, official: Official, *, household: st
                        f"{prior.entered_at:%H:%M:%S %d/%m/%Y}); mỗi hộ chỉ một phiếu mỗi vòng. "
                        f"Muốn sửa: tinhgon consult correct ... --reason", field="--household")
     try:
-        bid = conn.execute(insert(B).values(
+        bid = _new_id(conn.execute(insert(B).values(
             round_id=rnd.id, roll_entry_id=voter.id, unit_id=voter.unit_id, version=1, is_current=True,
             choice=ch.value, candidate_id=cand, reason=None, entered_by=official.username, official_id=official.id,
-            entered_at=_now(), source="single", batch=None)).inserted_primary_key[0]
+            entered_at=_now(), source="single", batch=None)))
     except IntegrityError as exc:
         raise BadInput(f"{voter.voter_code} vừa được người khác nhập phiếu ở vòng {rnd.number}; "
                        f"phiếu này không được ghi", field="--household") from exc
-    return Receipt(int(bid), voter.voter_code, rnd.number, 1, ch, cand)
+    return Receipt(bid, voter.voter_code, rnd.number, 1, ch, cand)
 
 
 def correct_ballot(conn: Connection, cid: int, official: Official, *, household: str | None = None,
@@ -508,14 +514,14 @@ def correct_ballot(conn: Connection, cid: int, official: Official, *, household:
     try:
         if res.rowcount != 1:
             raise IntegrityError("stale current version", None, Exception("stale"))
-        bid = conn.execute(insert(B).values(
+        bid = _new_id(conn.execute(insert(B).values(
             round_id=rnd.id, roll_entry_id=voter.id, unit_id=voter.unit_id, version=cur.version + 1, is_current=True,
             choice=ch.value, candidate_id=cand, reason=reason.strip(), entered_by=official.username,
-            official_id=official.id, entered_at=_now(), source="correction", batch=None)).inserted_primary_key[0]
+            official_id=official.id, entered_at=_now(), source="correction", batch=None)))
     except IntegrityError as exc:
         raise BadInput(f"{voter.voter_code}: phiếu vừa được người khác sửa; hãy xem lại rồi làm lại",
                        field="--household") from exc
-    return Receipt(int(bid), voter.voter_code, rnd.number, cur.version + 1, ch, cand)
+    return Receipt(bid, voter.voter_code, rnd.number, cur.version + 1, ch, cand)
 
 
 def ballot_history(conn: Connection, cid: int, household: str, round_number: int | None = None) -> list[dict[str, Any]]:
@@ -737,8 +743,8 @@ def add_candidate(conn: Connection, cid: int, person: str) -> int:
                        field="--person")
     r = rows[0]
     try:
-        return int(conn.execute(insert(t.candidate).values(
-            consultation_id=cid, person_id=r.id, display_name=r.full_name)).inserted_primary_key[0])
+        return _new_id(conn.execute(insert(t.candidate).values(
+            consultation_id=cid, person_id=r.id, display_name=r.full_name)))
     except IntegrityError as exc:
         raise BadInput(f"{r.full_name} đã là ứng cử viên", field="--person") from exc
 
@@ -916,8 +922,8 @@ def open_round2(conn: Connection, cid: int, *, by: str, official: Official | Non
     if not failed:
         raise BadInput("mọi đơn vị đã đạt ở vòng 1: không cần vòng 2", field="--consultation")
     try:
-        rid = int(conn.execute(insert(CR).values(consultation_id=cid, number=2, status="open", opened_at=_now(),
-                                                 opened_by=by, entries=0)).inserted_primary_key[0])
+        rid = _new_id(conn.execute(insert(CR).values(consultation_id=cid, number=2, status="open", opened_at=_now(),
+                                                 opened_by=by, entries=0)))
     except IntegrityError as exc:
         raise BadInput("vòng 2 vừa được người khác mở", field="--consultation") from exc
     conn.execute(insert(RU), [{"round_id": rid, "unit_id": u} for u in failed])
