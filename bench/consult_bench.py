@@ -18,6 +18,7 @@ import argparse
 import csv
 import datetime as dt
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -149,15 +150,19 @@ def bench(url: str, ballots: int, bulk: int, groups: int = 1000) -> dict[str, ob
     bulk_s = time.perf_counter() - t2
     assert res.entered == len(codes)
     t3 = time.perf_counter()
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     proc = subprocess.run([str(Path(sys.executable).parent / "tinhgon"), "consult", "import-ballots", "-c", str(cid3),
                            str(sheet), "--as", "bench"], env={**os.environ, "TINHGON_DATABASE_URL": url},
                           capture_output=True, text=True)
     cli_s = time.perf_counter() - t3
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cli_cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     assert proc.returncode == 0, proc.stderr
     db.dispose_all()
     return {"backend": engine.dialect.name, "ballots": current, "setup_s": round(setup, 1),
             "tally_best_s": round(min(runs), 3), "tally_median_s": round(statistics.median(runs), 3),
-            "bulk_rows": res.entered, "bulk_service_s": round(bulk_s, 2), "bulk_cli_s": round(cli_s, 2)}
+            "bulk_rows": res.entered, "bulk_service_s": round(bulk_s, 2), "bulk_cli_s": round(cli_s, 2),
+            "bulk_cli_cpu_s": round(cli_cpu, 2), "load_avg": os.getloadavg()[0]}
 
 
 def main() -> None:
