@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, delete, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
 
 from tinhgon.domain.lineage import EventKind, LegalBasis
 from tinhgon.domain.plans import Plan, PlanGroup, PlanStatus
@@ -536,6 +537,11 @@ def undo_application(conn: Connection, plan_name: str) -> dict[str, int]:
         if later is not None or changed is not None:
             raise BadInput("các tổ mới đã có thay đổi sau đó (sáp nhập, đổi tên); hoàn tác thay đổi sau trước",
                            field="--plan")
+        other = conn.execute(select(s.plan.c.name).join(s.plan_member, s.plan_member.c.plan_id == s.plan.c.id)
+                             .where(s.plan_member.c.unit_id.in_(created), s.plan.c.id != plan.id)).first()
+        if other is not None:
+            raise BadInput(f"phương án {other.name!r} dùng các tổ mới của lần thực hiện này; xóa hoặc sửa phương án "
+                           "đó trước khi hoàn tác", field="--plan")
     conn.execute(delete(merge_pending_title).where(merge_pending_title.c.application_id == app.id))
     _delete_ids(conn, L, L.c.event_id, rec.events)
     _delete_ids(conn, s.lineage_event, s.lineage_event.c.id, rec.events)
@@ -543,7 +549,11 @@ def undo_application(conn: Connection, plan_name: str) -> dict[str, int]:
     _delete_ids(conn, HOLD, HOLD.c.id, rec.holdings_inserted)
     _delete_ids(conn, RES, RES.c.id, rec.residences_inserted)
     _delete_ids(conn, UV, UV.c.id, rec.versions_inserted)
-    _delete_ids(conn, s.unit, s.unit.c.id, created)
+    try:
+        _delete_ids(conn, s.unit, s.unit.c.id, created)
+    except IntegrityError as exc:
+        raise BadInput("các tổ mới đã được dùng ở nơi khác (nhân sự, lấy ý kiến, hồ sơ...); gỡ các tham chiếu đó "
+                       "trước khi hoàn tác", field="--plan") from exc
     for table, closed in ((UV, rec.versions_closed), (RES, rec.residences_closed), (HOLD, rec.holdings_closed),
                           (ADJ, rec.adjacency_closed)):
         by_end: dict[str | None, list[int]] = defaultdict(list)
@@ -762,7 +772,9 @@ def import_plan(conn: Connection, rows: list[ImportRow], *, name: str, effective
         ids = [u.id for u in us]
         if len(ids) > 1:
             pairs = repo.adjacency_at(conn, day, ids)
-            if pairs:
+            known = pairs or conn.execute(select(ADJ.c.id).where(
+                repo.in_force_clause(ADJ, day), or_(ADJ.c.a_id.in_(ids), ADJ.c.b_id.in_(ids)))).first()
+            if known:  # adjacency is recorded for these units: the new group must be in one piece
                 g = nx.Graph()
                 g.add_nodes_from(ids)
                 g.add_edges_from(pairs)
