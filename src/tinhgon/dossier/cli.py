@@ -70,6 +70,9 @@ def _print(report: dict[str, Any]) -> None:
         line = (f" {mark} {st['position']}. [{st['step']}] {st['name']} — {st['actor']}: {st['status_vi']}, "
                 f"{due}{extra}")
         typer.secho(line, fg=typer.colors.RED if overdue else None, bold=overdue)
+    for ev in report["events"]:
+        if ev["action"] in ("created", "resynced", "stopped") and ev["note"]:
+            typer.echo(f"   {_fmt(ev['on'])} {ev['note']}")
     if report["overdue"]:
         typer.secho(f"QUÁ HẠN: {', '.join(report['overdue'])}", fg=typer.colors.RED, bold=True)
 

@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import copy
 import datetime as dt
-import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -54,6 +53,7 @@ class DossierData:
     plan_groups: list[PlanGroup]
     consultation: Any | None
     rule_refs: list[str] = field(default_factory=list)
+    notices: list[str] = field(default_factory=list)   # rule-pack notices in force (e.g. a freeze on changes)
 
     @property
     def unit(self) -> dict[int, Unit]:
@@ -92,15 +92,19 @@ def gather(conn: Connection, dossier_id: int, *, on: dt.date, book: Any = None) 
     except Failure:  # no consultation rule in force: the papers say so
         cons = None
     refs: list[str] = []
+    notices: list[str] = []
     for st in standards.values():
         for r in st.refs:
-            if r.cite() not in refs:
+            if r.kind != "notice" and r.cite() not in refs:
                 refs.append(r.cite())
+        for text in st.notices:
+            if text not in notices:
+                notices.append(text)
     if cons is not None:
         refs.append(cons.refs[0].cite())
     refs.append(d.procedure_citation)
     plan_groups = [g for g in plan.groups if g.parent_unit_id == commune.id]
-    return DossierData(d, plan, commune, parent, province, on, groups, standards, plan_groups, cons, refs)
+    return DossierData(d, plan, commune, parent, province, on, groups, standards, plan_groups, cons, refs, notices)
 
 
 # --- shared parts -------------------------------------------------------------------------------------
@@ -138,6 +142,11 @@ def _close(doc: OfficialDocument, recipients: Recipients, signature: Signature) 
         first = cell.paragraphs[0]
         if not first.text.strip():
             first._p.getparent().remove(first._p)
+
+
+def _notices(doc: OfficialDocument, data: DossierData) -> None:
+    for text in data.notices:
+        doc.paragraph(f"Lưu ý: {text}", italic=True)
 
 
 def _commune_signature() -> Signature:
@@ -214,6 +223,7 @@ def scheme(data: DossierData, map_png: bytes | None) -> OfficialDocument:
     doc.heading("I. SỰ CẦN THIẾT VÀ CĂN CỨ PHÁP LÝ")
     for ref in data.rule_refs:
         doc.bullet(f"Căn cứ {ref};")
+    _notices(doc, data)
     doc.paragraph(
         f"Trên địa bàn {data.commune.name} hiện có {format_int(len(groups))} {kind} với {format_int(total)} hộ gia "
         f"đình (số liệu ngày {format_date(data.plan.at)}); {format_int(len(below))} tổ chưa đạt tiêu chuẩn về số hộ, "
@@ -227,7 +237,7 @@ def scheme(data: DossierData, map_png: bytes | None) -> OfficialDocument:
                      format_pct(st.ratio, 1) if st.ratio is not None else "—",
                      st.status.label_vi if st.status is not None else "—"])
     doc.table(["STT", "Mã", "Tên", "Số hộ", "Tiêu chuẩn", "Tỷ lệ", "Đánh giá"], rows,
-              widths_cm=(1.3, 2.3, 4.5, 1.5, 1.7, 1.7, 3.1),
+              widths_cm=(1.3, 2.3, 4.3, 1.5, 1.7, 1.9, 3.1),
               caption=f"Bảng 1. Các {kind} của {data.commune.name} so với tiêu chuẩn")
     doc.heading("III. PHƯƠNG ÁN SÁP NHẬP")
     after = len(data.plan_groups)
@@ -269,9 +279,9 @@ def scheme_map(data: DossierData) -> bytes | None:
         if g.lat is None or g.lon is None:
             continue
         pg = group_of.get(g.id)
-        number = re.findall(r"\d+", g.name)
-        pts.append(MapPoint(g.code, number[0] if number else g.code, g.lat, g.lon, pg.label if pg else g.code,
-                            bool(pg and pg.is_merger)))
+        merged = bool(pg and pg.is_merger)
+        # groups of different former wards share numbers: label the merged ones by code, the rest not at all
+        pts.append(MapPoint(g.code, g.code if merged else "", g.lat, g.lon, pg.label if pg else g.code, merged))
     if not pts:
         return None
     return render_map(pts, title=f"{data.commune.name}: các tổ sau sáp nhập")
@@ -287,6 +297,7 @@ def submission(data: DossierData, tallies: list[Any] | None) -> OfficialDocument
     doc._par(doc.doc, f"Kính gửi: {addressee}", size=Pt(14), space_after=Pt(12))
     for ref in data.rule_refs:
         doc.bullet(f"Căn cứ {ref};")
+    _notices(doc, data)
     doc.paragraph(f"{_committee(data.commune)} đã xây dựng Đề án sáp nhập {kind} và tổ chức lấy ý kiến cử tri "
                   f"đại diện hộ gia đình của các tổ liên quan.")
     doc.heading("1. Kết quả lấy ý kiến")

@@ -33,8 +33,9 @@ def render_map(points: Sequence[MapPoint], *, title: str, dpi: int = 150) -> byt
     kx = math.cos(math.radians(mid_lat))
     xy = [(p.lon * kx, p.lat) for p in points]
     groups = sorted({p.group for p in points if p.merged})
-    cmap = plt.get_cmap("tab20")
-    colour = {g: cmap(i % 20) for i, g in enumerate(groups)}
+    # distinct hues while they last; tab20's light/dark pairs only when there are more groups than hues
+    cmap = plt.get_cmap("tab10" if len(groups) <= 10 else "tab20")
+    colour = {g: cmap(i % cmap.N) for i, g in enumerate(groups)}
     grey = (0.82, 0.82, 0.82, 1.0)
 
     fig, ax = plt.subplots(figsize=(7.2, 7.2))
@@ -47,7 +48,8 @@ def render_map(points: Sequence[MapPoint], *, title: str, dpi: int = 150) -> byt
     for p, (x, y) in zip(points, xy, strict=True):
         c = colour.get(p.group, (0.4, 0.4, 0.4, 1.0)) if p.merged else (0.45, 0.45, 0.45, 1.0)
         ax.plot(x, y, "o", color=c, markersize=6, markeredgecolor="black", markeredgewidth=0.4)
-        ax.annotate(p.label, (x, y), textcoords="offset points", xytext=(3, 3), fontsize=6.5)
+        if p.label:
+            ax.annotate(p.label, (x, y), textcoords="offset points", xytext=(3, 3), fontsize=6.5)
     xs = [a for a, _ in xy]
     ys = [b for _, b in xy]
     pad = 0.06 * max(max(xs) - min(xs), max(ys) - min(ys), 1e-3)

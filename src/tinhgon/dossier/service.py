@@ -154,8 +154,10 @@ def create_dossiers(conn: Connection, plan_name: str, *, start: dt.date | None =
              "working_days": s.working_days, "rule_id": ref.rule_id, "tag": s.tag, "status": "pending",
              "done_on": None, "done_by": None, "failed_attempts": 0}
             for i, s in enumerate(proc.steps, 1)])
+        notices = [n.text for n in book.notices(Level.RESIDENTIAL_GROUP, start, province)]
         _event(conn, did, None, "created", start, created_by,
-               f"Trình tự theo {ref.cite()}; {'có' if proc.has_commune_council else 'không có'} HĐND cấp xã")
+               f"Trình tự theo {ref.cite()}; {'có' if proc.has_commune_council else 'không có'} HĐND cấp xã"
+               + "".join(f". Lưu ý: {n}" for n in notices))
         ids.append(did)
     return ids
 
