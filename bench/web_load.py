@@ -28,7 +28,7 @@ import httpx
 
 HERE = Path(__file__).resolve().parent
 CLIENTS = 50
-RATES = [100, 200, 300, 400, 600]
+RATES = [25, 50, 100, 200, 400]
 STEP_SECONDS = 5.0
 MAX_PER_STEP = 3000
 AT = "2025-06-30"
@@ -177,7 +177,10 @@ def write_results(rows: list[str]) -> None:
         f"process; {CLIENTS} concurrent clients on 127.0.0.1, one logged-in session, open-loop schedule, "
         f"{STEP_SECONDS:.0f} s per rate. Page: `/units/{{Thượng Thanh}}/dashboard?at={AT}` (27 groups: "
         "children, figures, bands chart); API: `/api/v1/units/{id}/dashboard` (same figures, JSON). "
-        "Latencies in ms, from send to full answer.",
+        "Latencies in ms, from send to full answer. The figures of a unit's page are cached for 5 s per "
+        "process (cleared by an edit); scope checks reuse the unit's ancestor chain for 30 s. On a machine "
+        "shared with other jobs the server gets a fraction of a core, so these rates are lower bounds; "
+        "the load average above says how busy the machine was.",
         "",
         "| backend | target | rate (req/s) | requests | achieved (req/s) | p50 | p95 | max | errors |",
         "|---|---|---|---|---|---|---|---|---|",

@@ -198,10 +198,30 @@ def _scope_roots(conn: Connection, scope_unit_id: int, on: dt.date) -> frozenset
     return frozenset(roots)
 
 
+_CHAINS: dict[tuple[str, int, dt.date], tuple[float, tuple[int, ...]]] = {}
+_CHAINS_LOCK = threading.Lock()
+CHAIN_TTL = 30.0  # the same staleness as the scope roots: the tree changes rarely
+
+
+def _chain(conn: Connection, unit: Unit, on: dt.date) -> tuple[int, ...]:
+    """The ids of UNIT's ancestors on ON, kept briefly (every scope check walks them)."""
+    key = (str(conn.engine.url), unit.id, on)
+    with _CHAINS_LOCK:
+        hit = _CHAINS.get(key)
+        if hit is not None and time.monotonic() - hit[0] < CHAIN_TTL:
+            return hit[1]
+    chain = tuple(a.id for a in repo.ancestors(conn, unit, on))
+    with _CHAINS_LOCK:
+        if len(_CHAINS) > 20000:
+            _CHAINS.clear()
+        _CHAINS[key] = (time.monotonic(), chain)
+    return chain
+
+
 def in_scope(conn: Connection, roots: frozenset[int], unit: Unit, on: dt.date) -> bool:
     if unit.id in roots:
         return True
-    return any(a.id in roots for a in repo.ancestors(conn, unit, on))
+    return any(a in roots for a in _chain(conn, unit, on))
 
 
 def root_units(conn: Connection, roots: frozenset[int], on: dt.date) -> list[Unit]:
@@ -211,7 +231,7 @@ def root_units(conn: Connection, roots: frozenset[int], on: dt.date) -> list[Uni
     covered: set[int] = set()
     out: list[Unit] = []
     for u in units:
-        if u.id in covered or any(a.id in roots for a in repo.ancestors(conn, u, on)):
+        if u.id in covered or any(a in roots for a in _chain(conn, u, on)):
             continue
         out.append(u)
         covered.add(u.id)

@@ -59,7 +59,50 @@ class Dashboard:
     child_households: dict[int, int] = field(default_factory=dict)
 
 
+class TTLCache:
+    """A small time-bounded memo shared by the request threads of one process."""
+
+    def __init__(self, ttl: float, size: int = 500) -> None:
+        self.ttl = ttl
+        self.size = size
+        self._data: dict[Any, tuple[float, Any]] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: Any) -> Any:
+        with self._lock:
+            hit = self._data.get(key)
+            if hit is None or time.monotonic() - hit[0] > self.ttl:
+                return None
+            return hit[1]
+
+    def put(self, key: Any, value: Any) -> None:
+        with self._lock:
+            if len(self._data) >= self.size:
+                self._data.clear()
+            self._data[key] = (time.monotonic(), value)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+# Figures of a unit's page, kept a few seconds: the most requested page costs ~10 queries. An edit in
+# this process clears it at once; another server process sees the edit within DASHBOARD_TTL seconds.
+DASHBOARD_TTL = 5.0
+DASHBOARDS = TTLCache(DASHBOARD_TTL)
+
+
 def dashboard(conn: Connection, unit: Unit, on: dt.date) -> Dashboard:
+    key = (str(conn.engine.url), unit.version_id, on)
+    hit = DASHBOARDS.get(key)
+    if hit is not None:
+        return hit  # type: ignore[no-any-return]
+    d = _dashboard(conn, unit, on)
+    DASHBOARDS.put(key, d)
+    return d
+
+
+def _dashboard(conn: Connection, unit: Unit, on: dt.date) -> Dashboard:
     below = repo.descendants(conn, unit.id, on)
     groups = [u for u in below if u.level == Level.RESIDENTIAL_GROUP]
     if unit.level == Level.RESIDENTIAL_GROUP:
@@ -218,12 +261,15 @@ def edit_unit(conn: Connection, unit_id: int, version_id: int, row_version: int,
         raise ConflictError(CONFLICT_MESSAGE)
     if row.valid_from == valid_from:
         conn.execute(update(UV).where(UV.c.id == version_id).values(**changes))
+        SEARCH_INDEX.clear()
+        DASHBOARDS.clear()
         return version_id
     values = {c.name: getattr(row, c.name) for c in UV.columns if c.name not in ("id", "unit_id")}
     values.update(changes)
     values.update(valid_from=valid_from, valid_to=row.valid_to, row_version=1)
     repo.close_version(conn, version_id, valid_from)
     SEARCH_INDEX.clear()
+    DASHBOARDS.clear()
     return repo.insert_version(conn, unit_id, **values)
 
 
