@@ -767,6 +767,3 @@ def load(kind: str, paths: Path | str | Sequence[Path | str],
     batch.raise_for_problems()
     return batch
 
-
-def iter_choice_labels(col: Column) -> Iterable[str]:
-    return col.choices().values() if col.choices else ()
