@@ -42,7 +42,7 @@ _TOP_LEVEL: list[str] = [
     "tinhgon.demo.cli",
     "tinhgon.plans.cli",     # plan create / list / show / export on the registry
     "tinhgon.audit.cli",     # audit
-    "tinhgon.io.cli",        # template, import, export
+    "tinhgon.registry.io_cli",  # template, import, export
     "tinhgon.web.cli",       # serve
     "tinhgon.reliability.cli",  # backup, restore
 ]
