@@ -243,9 +243,9 @@ Index("ix_plan_member_group", plan_member.c.group_id)
 from tinhgon.consult import tables as _consult_tables  # noqa: E402,F401
 from tinhgon.coordination import tables as _coordination_tables  # noqa: E402,F401
 from tinhgon.dossier import tables as _dossier_tables  # noqa: E402,F401
+from tinhgon.execute import tables as _execute_tables  # noqa: E402,F401
 from tinhgon.registry import import_tables as _import_tables  # noqa: E402,F401
 from tinhgon.reliability import tables as _reliability_tables  # noqa: E402,F401
 from tinhgon.reports import tables as _reports_tables  # noqa: E402,F401
 from tinhgon.staffing import tables as _staffing_tables  # noqa: E402,F401
 from tinhgon.web import tables as _web_tables  # noqa: E402,F401
-from tinhgon.execute import tables as _execute_tables  # noqa: E402,F401
