@@ -446,3 +446,17 @@ def test_a_web_account_enters_ballots_within_its_scope_and_a_viewer_cannot(engin
         _vote(engine, cid, world.households["P01-01"][1], "agree", user="web.xem")
     with engine.connect() as conn:
         assert [(b.entered_by, b.official_id) for b in conn.execute(select(t.ballot))] == [("web.p01", None)]
+
+
+def test_a_closed_round_also_freezes_the_roll_and_the_candidates(engine: Engine) -> None:
+    world = make_world(engine, {"P01-01": 3})
+    gid = world.groups["P01-01"]
+    with engine.begin() as conn:
+        cid = service.create_consultation(conn, unit_ids=[gid], on=GROUP_DAY, name="x", roll_kind="voters")
+        service.close_round(conn, cid, by="p01")
+        with pytest.raises(BadInput, match="đã có vòng được khóa"):
+            service.import_voter_roll(conn, cid, [(2, "CT1", "A", "P01-01")])
+        eid = service.create_election(conn, gid, GROUP_DAY)
+        service.close_round(conn, eid, by="p01")
+        with pytest.raises(BadInput, match="đã có vòng được khóa"):
+            service.add_candidate(conn, eid, f"P{world.households['P01-01'][0]}")

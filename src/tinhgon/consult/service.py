@@ -264,6 +264,8 @@ def import_voter_roll(conn: Connection, cid: int, rows: Sequence[tuple[int, str,
             t.consultation_round, t.consultation_round.c.id == t.ballot.c.round_id)
             .where(t.consultation_round.c.consultation_id == cid)).scalar_one():
         raise BadInput("đã có phiếu được nhập: không thay danh sách cử tri được nữa", file=file)
+    if _any_round_closed(conn, cid):
+        raise BadInput("đã có vòng được khóa: không thay danh sách cử tri được nữa", file=file)
     units = {u.code: u.id for u in _units(conn, _unit_ids(conn, cid), c.held_on)}
     errors: list[str] = []
     seen: set[str] = set()
@@ -322,6 +324,11 @@ def _round(conn: Connection, cid: int, number: int | None) -> Any:
     if row is None:
         raise BadInput(f"cuộc lấy ý kiến số {cid} không có vòng {number}", field="--round")
     return row
+
+
+def _any_round_closed(conn: Connection, cid: int) -> bool:
+    CR = t.consultation_round
+    return conn.execute(select(CR.c.id).where(CR.c.consultation_id == cid, CR.c.status == "closed")).first() is not None
 
 
 def _round_units(conn: Connection, round_id: int) -> list[int]:
@@ -726,6 +733,8 @@ def add_candidate(conn: Connection, cid: int, person: str) -> int:
     if conn.execute(select(func.count()).select_from(B).join(CR, CR.c.id == B.c.round_id)
                     .where(CR.c.consultation_id == cid)).scalar_one():
         raise BadInput("đã có phiếu bầu: không thêm ứng cử viên được nữa", field="--person")
+    if _any_round_closed(conn, cid):
+        raise BadInput("đã có vòng được khóa: không thêm ứng cử viên được nữa", field="--person")
     unit_id = _unit_ids(conn, cid)[0]
     P, R = s.person, s.household_residence
     residents = (select(P.c.id, P.c.code, P.c.full_name).join(R, R.c.household_id == P.c.household_id)
