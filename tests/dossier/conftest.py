@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from tinhgon.domain.plans import Plan, PlanGroup
 from tinhgon.domain.units import Kind, Region
@@ -30,7 +30,7 @@ class World:
     groups: dict[str, list[int]] = field(default_factory=dict)
 
 
-def _groups(conn, commune_id: int, prefix: str, kind: Kind, valid_from: dt.date, valid_to: dt.date | None,
+def _groups(conn: Connection, commune_id: int, prefix: str, kind: Kind, valid_from: dt.date, valid_to: dt.date | None,
             sizes: list[int]) -> list[int]:
     ids = []
     for n, hh in enumerate(sizes, 1):

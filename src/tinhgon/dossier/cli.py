@@ -90,8 +90,8 @@ def create(
     day = parse_date(start, field="--start") if start else None
     with _engine().begin() as conn:
         ids = service.create_dossiers(conn, plan, start=day, created_by=_user(by))
-        reports = [service.load_dossier(conn, i).report(day or service.load_dossier(conn, i).started_on)
-                   for i in ids]
+        dossiers = [service.load_dossier(conn, i) for i in ids]
+        reports = [d.report(d.started_on) for d in dossiers]
     if as_json:
         echo_json(reports)
         return

@@ -23,6 +23,7 @@ from docx.oxml.ns import qn
 from docx.shared import Cm, Pt
 from sqlalchemy import Connection, and_, select
 
+from tinhgon.consult.model import Tally
 from tinhgon.domain.plans import Plan, PlanGroup
 from tinhgon.domain.units import Level, Unit
 from tinhgon.dossier.mapfig import MapPoint, render_map
@@ -33,6 +34,7 @@ from tinhgon.registry import repo
 from tinhgon.registry import schema as s
 from tinhgon.registry.plans import load_plan_by_id
 from tinhgon.reports.officialdoc import FONT, Header, OfficialDocument, Recipients, Signature
+from tinhgon.rules.results import Consultation, HouseholdStandard, Status
 from tinhgon.rules.vnformat import format_date, format_int, format_pct
 
 BLANK_NUMBER = "       "   # the number is given by the office when the paper is signed
@@ -49,9 +51,9 @@ class DossierData:
     province: Unit | None
     on: dt.date
     groups: list[Unit]
-    standards: dict[int, Any]
+    standards: dict[int, HouseholdStandard]
     plan_groups: list[PlanGroup]
-    consultation: Any | None
+    consultation: Consultation | None
     rule_refs: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)   # rule-pack notices in force (e.g. a freeze on changes)
 
@@ -191,7 +193,7 @@ def _step_for(data: DossierData, kind: str) -> str | None:
     return None
 
 
-def _consultation_tally(conn: Connection, data: DossierData) -> Any | None:
+def _consultation_tally(conn: Connection, data: DossierData) -> list[Tally] | None:
     from tinhgon.consult import service as consult
     from tinhgon.consult import tables as ct
 
@@ -218,8 +220,8 @@ def scheme(data: DossierData, map_png: bytes | None) -> OfficialDocument:
     doc = OfficialDocument(_header(data, "ĐỀ ÁN", f"Sáp nhập {kind} trên địa bàn {data.commune.name}", "ĐA-UBND"))
     groups = data.groups
     total = sum(g.households or 0 for g in groups)
-    below = [g for g in groups if data.standards[g.id].ratio is not None and data.standards[g.id].ratio < 1]
-    must = [g for g in groups if (st := data.standards[g.id]).status is not None and st.status.value == "must_merge"]
+    below = [g for g in groups if (data.standards[g.id].ratio or 0.0) < 1 and data.standards[g.id].ratio is not None]
+    must = [g for g in groups if data.standards[g.id].status == Status.MUST_MERGE]
     doc.heading("I. SỰ CẦN THIẾT VÀ CĂN CỨ PHÁP LÝ")
     for ref in data.rule_refs:
         doc.bullet(f"Căn cứ {ref};")
@@ -246,12 +248,12 @@ def scheme(data: DossierData, map_png: bytes | None) -> OfficialDocument:
         f"{data.commune.name} còn {format_int(after)} tổ (giảm {format_int(len(groups) - after)} tổ). Phương án "
         f"«{data.plan.name}» lập ngày {format_date(data.plan.at)}.")
     prows = []
-    for i, g in enumerate(data.mergers, 1):
+    for i, pg in enumerate(data.mergers, 1):
         # the standard the rules give the members (a merged group never mixes standards)
-        standard = next((data.standards[u].standard for u in g.unit_ids if u in data.standards), None)
-        prows.append([i, _new_name(g), _members_text(data, g), format_int(g.households),
+        standard = next((data.standards[u].standard for u in pg.unit_ids if u in data.standards), None)
+        prows.append([i, _new_name(pg), _members_text(data, pg), format_int(pg.households),
                       format_int(standard) if standard else "—",
-                      format_pct(g.households / standard, 1) if standard else "—"])
+                      format_pct(pg.households / standard, 1) if standard else "—"])
     doc.table(["STT", "Tổ sau sáp nhập", "Các tổ sáp nhập (số hộ)", "Số hộ", "Tiêu chuẩn", "Tỷ lệ"], prows,
               widths_cm=(1.3, 2.8, 6.9, 1.5, 1.8, 1.8), caption="Bảng 2. Các tổ sáp nhập")
     if data.plan.mode == "must":
@@ -261,9 +263,9 @@ def scheme(data: DossierData, map_png: bytes | None) -> OfficialDocument:
         doc.image(map_png, width_cm=15.5, caption=f"Hình 1. Vị trí các tổ của {data.commune.name}, tô màu theo tổ "
                                                   f"sau sáp nhập (ô Voronoi quanh điểm của mỗi tổ)")
     doc.heading("IV. TỔ CHỨC THỰC HIỆN")
-    for i, st in enumerate(sorted(data.dossier.steps, key=lambda x: x.position), 1):
-        days = f", trong {st.working_days} ngày làm việc" if st.working_days else ""
-        doc.bullet(f"Bước {i}: {st.name_vi} ({st.actor}{days}).")
+    for i, step in enumerate(sorted(data.dossier.steps, key=lambda x: x.position), 1):
+        days = f", trong {step.working_days} ngày làm việc" if step.working_days else ""
+        doc.bullet(f"Bước {i}: {step.name_vi} ({step.actor}{days}).")
     if data.consultation is not None:
         doc.paragraph(f"Lấy ý kiến: {data.consultation.summary()}")
     _close(doc, Recipients([f"{_next_body(data)};", *(["HĐND " + data.commune.name + ";"]
@@ -289,7 +291,7 @@ def scheme_map(data: DossierData) -> bytes | None:
 
 # --- the submission -------------------------------------------------------------------------------------
 
-def submission(data: DossierData, tallies: list[Any] | None) -> OfficialDocument:
+def submission(data: DossierData, tallies: list[Tally] | None) -> OfficialDocument:
     kind = _group_kind(data)
     addressee = _next_body(data)
     doc = OfficialDocument(_header(data, "TỜ TRÌNH", f"Về việc đề nghị sáp nhập {kind} thuộc {data.commune.name}",
@@ -321,7 +323,7 @@ def submission(data: DossierData, tallies: list[Any] | None) -> OfficialDocument
     return doc
 
 
-def _tally_sentence(tallies: list[Any] | None) -> str:
+def _tally_sentence(tallies: list[Tally] | None) -> str:
     if not tallies:
         return "Cuộc lấy ý kiến chưa được tổ chức trên tinhgon; kết quả sẽ được bổ sung vào hồ sơ sau khi kiểm phiếu."
     tl = tallies[-1]
@@ -364,7 +366,7 @@ def draft_resolution(data: DossierData) -> OfficialDocument:
 
 # --- the consultation's results ---------------------------------------------------------------------------
 
-def results_summary(data: DossierData, tallies: list[Any] | None) -> OfficialDocument:
+def results_summary(data: DossierData, tallies: list[Tally] | None) -> OfficialDocument:
     kind = _group_kind(data)
     doc = OfficialDocument(_header(data, "BÁO CÁO", f"Tổng hợp kết quả lấy ý kiến cử tri đại diện hộ gia đình về "
                                                   f"việc sáp nhập {kind}", "BC-UBND"))
