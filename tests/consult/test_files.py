@@ -84,3 +84,17 @@ def test_a_unit_code_on_the_sheet_must_match_the_households_unit(engine: Engine,
     with pytest.raises(BadInput, match=r"dòng 3: hộ .* thuộc P01-02"), engine.begin() as conn:
         service.import_ballots(conn, cid, service.get_official(conn, "p01"), files.read_ballot_sheet(sheet),
                                file=str(sheet))
+
+
+def test_a_voter_entered_by_hand_joins_the_roll_once(engine: Engine) -> None:
+    world = make_world(engine, {"P01-01": 2})
+    gid = world.groups["P01-01"]
+    with engine.begin() as conn:
+        cid = service.create_consultation(conn, unit_ids=[gid], on=GROUP_DAY, name="x", roll_kind="voters")
+        service.add_voter(conn, cid, "CT9", "Đinh Văn Khải", gid)
+        with pytest.raises(BadInput, match="đã có trong danh sách"):
+            service.add_voter(conn, cid, "CT9", "Người khác", gid)
+        r = service.cast_ballot(conn, cid, service.get_official(conn, "p01"), name="dinh van khai", choice="agree")
+        tl = service.tally(conn, cid)
+    assert r.voter_code == "CT9"
+    assert (tl.units[0].roll, tl.units[0].agree) == (1, 1)

@@ -204,6 +204,20 @@ def roll_import(cid: CidOpt, file: Annotated[Path, typer.Argument(help="CSV/XLSX
     typer.echo(f"Đã nhập {_vn(sum(sizes.values()))} cử tri cho {len(sizes)} đơn vị.")
 
 
+@consult_app.command("roll-add")
+def roll_add(cid: CidOpt, code: Annotated[str, typer.Option("--code", help="Mã cử tri.")],
+             unit: Annotated[str, typer.Option("--unit", help="Mã đơn vị của cử tri.")],
+             name: Annotated[str | None, typer.Option("--name", help="Họ và tên.")] = None) -> None:
+    """Thêm một cử tri vào danh sách cử tri (cuộc lấy ý kiến tạo với --roll voters)."""
+    from tinhgon.consult import service
+
+    with _engine().begin() as conn:
+        c = service._consultation(conn, cid)
+        u = _resolve(conn, unit, c.held_on)
+        service.add_voter(conn, cid, code, name, u.id)
+    typer.echo(f"Đã thêm cử tri {code.strip()} vào {u.code}.")
+
+
 @consult_app.command("find")
 def find(cid: CidOpt, query: Annotated[str, typer.Argument(help="Mã hộ hoặc họ tên (không cần dấu).")]) -> None:
     """Tìm hộ trong danh sách theo mã hoặc họ tên chủ hộ."""

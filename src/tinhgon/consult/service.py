@@ -294,6 +294,31 @@ def import_voter_roll(conn: Connection, cid: int, rows: Sequence[tuple[int, str,
     return dict(sizes)
 
 
+def add_voter(conn: Connection, cid: int, code: str, name: str | None, unit_id: int) -> int:
+    """Enter one voter on a voters' roll by hand (before any ballot or closed round)."""
+    c = _consultation(conn, cid)
+    if c.roll_kind != "voters":
+        raise BadInput("cuộc lấy ý kiến này dùng danh sách hộ từ sổ đăng ký", field="--consultation")
+    if _any_round_closed(conn, cid):
+        raise BadInput("đã có vòng được khóa: không thêm cử tri được nữa", field="--consultation")
+    if unit_id not in _unit_ids(conn, cid):
+        raise BadInput("đơn vị không thuộc cuộc lấy ý kiến", field="--unit")
+    code = code.strip()
+    if not code:
+        raise BadInput("thiếu mã cử tri", field="--code")
+    try:
+        with conn.begin_nested():
+            rid = _new_id(conn.execute(insert(t.roll_entry).values(
+                consultation_id=cid, unit_id=unit_id, voter_code=code, household_id=None, person_id=None,
+                display_name=name, name_key=fold(name) if name else None)))
+    except IntegrityError as exc:
+        raise BadInput(f"mã cử tri {code!r} đã có trong danh sách", field="--code") from exc
+    CU = t.consultation_unit
+    conn.execute(update(CU).where(CU.c.consultation_id == cid, CU.c.unit_id == unit_id)
+                 .values(roll_size=CU.c.roll_size + 1))
+    return rid
+
+
 # --- reading ---------------------------------------------------------------------------------------
 
 def _consultation(conn: Connection, cid: int) -> Any:
