@@ -102,13 +102,16 @@ def import_units(conn: Connection, records: list[dict[str, Any]], on: dt.date,
         if len(progressed) == len(pending):  # validation refuses cycles; this is a safety net
             raise BadInput(f"vòng lặp cấp trên ở mã {progressed[0]['code']}", row=None, field="parent_code")
         pending = progressed
+    province_of: dict[int, str | None] = {}  # unit id -> the province code its rules are read under
     for r in order:
         kind = _kind_of(r, default_kind)
         parent_id = None
+        parent_province: str | None = None
         if r.get("parent_code"):
             parent_code = r["parent_code"]
             if parent_code in unit_id:
                 parent_id = unit_id[parent_code]
+                parent_province = province_of.get(parent_id)
             else:
                 cands = existing.get(parent_code, [])
                 higher = [c for c in cands if Level(c.level).rank < kind.level.rank]
@@ -116,6 +119,7 @@ def import_units(conn: Connection, records: list[dict[str, Any]], on: dt.date,
                     raise BadInput(f"không xác định được đơn vị cấp trên mã {parent_code!r} vào ngày "
                                    f"{on:%d/%m/%Y}", field="parent_code")
                 parent_id = higher[0].unit_id
+                parent_province = higher[0].province_code
         same_level = [c for c in existing.get(r["code"], []) if c.level == kind.level.value]
         values = {"name": r.get("name") or r["code"], "kind": kind.value, "households": r.get("households"),
                   "population": r.get("population"), "area_km2": r.get("area_km2"), "lat": r.get("lat"),
@@ -124,13 +128,18 @@ def import_units(conn: Connection, records: list[dict[str, Any]], on: dt.date,
             if parent_id is not None:
                 _check_within_parent(conn, r, parent_id)
             uid = repo.insert_unit(conn, kind.level)
+            province = r["code"] if kind.level == Level.PROVINCE else parent_province
             repo.insert_version(conn, uid, level=kind.level.value, code=r["code"], parent_id=parent_id,
-                                valid_from=r.get("valid_from"), **values)
+                                valid_from=r.get("valid_from"), province_code=province,
+                                urban=kind in (Kind.PHUONG, Kind.THI_TRAN, Kind.QUAN) or kind.is_urban_group,
+                                **values)
             unit_id[r["code"]] = uid
+            province_of[uid] = province
             res.inserted += 1
             continue
         cur = same_level[0]
         unit_id[r["code"]] = cur.unit_id
+        province_of[cur.unit_id] = cur.province_code
         if kind.level != Level.RESIDENTIAL_GROUP and cur.households is None and values["households"] == 0:
             values["households"] = None  # the form's 0 above group level means "not recorded" (see exports)
         changed = {k: v for k, v in values.items() if getattr(cur, k) != v and not (k == "valid_to" and v is None)}
