@@ -110,8 +110,8 @@ def run(label: str, args: list[str], env: dict[str, str]) -> tuple[float, int]:
     secs = time.perf_counter() - t0
     if proc.returncode != 0:
         raise SystemExit(f"{label} failed ({proc.returncode}): {err.strip()[:2000]}")
-    print(f"  {label}: {secs:.1f} s, peak {peak / 2**20:.0f} MiB — {out.strip().splitlines()[-1] if out.strip() else ''}",
-          file=sys.stderr)
+    last = out.strip().splitlines()[-1] if out.strip() else ""
+    print(f"  {label}: {secs:.1f} s, peak {peak / 2**20:.0f} MiB — {last}", file=sys.stderr)
     return secs, peak
 
 
