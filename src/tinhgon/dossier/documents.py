@@ -56,6 +56,7 @@ class DossierData:
     consultation: Consultation | None
     rule_refs: list[str] = field(default_factory=list)
     notices: list[str] = field(default_factory=list)   # rule-pack notices in force (e.g. a freeze on changes)
+    roll_sizes: dict[int, int] = field(default_factory=dict)   # households living in each merged group
 
     @property
     def unit(self) -> dict[int, Unit]:
@@ -106,7 +107,10 @@ def gather(conn: Connection, dossier_id: int, *, on: dt.date, book: Any = None) 
         refs.append(cons.refs[0].cite())
     refs.append(d.procedure_citation)
     plan_groups = [g for g in plan.groups if g.parent_unit_id == commune.id]
-    return DossierData(d, plan, commune, parent, province, on, groups, standards, plan_groups, cons, refs, notices)
+    merged_ids = [u for g in plan_groups if g.is_merger for u in g.unit_ids]
+    roll_sizes = repo.household_counts_at(conn, day, merged_ids) if merged_ids else {}
+    return DossierData(d, plan, commune, parent, province, on, groups, standards, plan_groups, cons, refs, notices,
+                       roll_sizes)
 
 
 # --- shared parts -------------------------------------------------------------------------------------
@@ -170,11 +174,23 @@ def _new_name(g: PlanGroup) -> str:
 
 
 def _next_body(data: DossierData) -> str:
-    """Whom the commune sends the file to: the body of the first step after the commune's own steps."""
+    """Whom the commune sends the file to: the body of the first step after the commune's own steps, named
+    after the actual unit (the pack names bodies by level: "UBND cấp huyện", "Sở Nội vụ")."""
     steps = sorted(data.dossier.steps, key=lambda s: s.position)
     own = [i for i, s in enumerate(steps) if "cấp xã" in s.actor]
     k = (own[-1] + 1) if own else 0
-    return steps[k].actor if k < len(steps) else steps[-1].actor
+    return _body_name(steps[k].actor if k < len(steps) else steps[-1].actor, data)
+
+
+def _body_name(actor: str, data: DossierData) -> str:
+    district = data.parent if data.parent is not None and data.parent.level == Level.DISTRICT else None
+    name = actor.replace("UBND", "Ủy ban nhân dân").replace("HĐND", "Hội đồng nhân dân")
+    for level_word, unit in (("cấp xã", data.commune), ("cấp huyện", district), ("cấp tỉnh", data.province)):
+        if level_word in name and unit is not None:
+            name = name.replace(level_word, unit.name)
+    if name.startswith("Sở ") and data.province is not None and data.province.name not in name:
+        name = f"{name} {data.province.name}"
+    return name
 
 
 def _step_for(data: DossierData, kind: str) -> str | None:
@@ -375,7 +391,8 @@ def results_summary(data: DossierData, tallies: list[Tally] | None) -> OfficialD
     if not tallies:
         doc.paragraph("Cuộc lấy ý kiến chưa được tổ chức: chưa có kết quả để tổng hợp. Danh sách dưới đây là các tổ "
                       "sẽ được lấy ý kiến và số hộ trong danh sách.")
-        rows = [[i, u.code, u.name, format_int(u.households or 0)] for i, u in enumerate(data.merged_units, 1)]
+        rows = [[i, u.code, u.name, format_int(data.roll_sizes.get(u.id, 0))]
+                for i, u in enumerate(data.merged_units, 1)]
         doc.table(["STT", "Mã", "Tổ", "Số hộ"], rows, widths_cm=(1.2, 3.0, 9.0, 2.9))
     for tl in tallies or []:
         state = "đã khóa" if tl.round_status == "closed" else "đang mở (tạm tính)"
