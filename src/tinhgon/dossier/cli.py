@@ -156,8 +156,7 @@ def documents(
     date: Annotated[str | None, typer.Option("--date", help="Ngày ghi trên văn bản; mặc định hôm nay.")] = None,
     by: Annotated[str | None, typer.Option("--as", help="Người lập.")] = None,
 ) -> None:
-    """Lập các văn bản của hồ sơ: đề án (kèm bản đồ), tờ trình, dự thảo nghị quyết, danh sách hộ niêm yết,
-    phiếu lấy ý kiến, báo cáo kết quả lấy ý kiến."""
+    """Lập văn bản: đề án, bản đồ, tờ trình, dự thảo nghị quyết, danh sách hộ, phiếu, kết quả lấy ý kiến."""
     from tinhgon.dossier import documents as docs
     from tinhgon.dossier import service
     from tinhgon.errors import BadInput

@@ -15,8 +15,10 @@ import holidays
 
 @lru_cache(maxsize=1)
 def _calendar() -> holidays.HolidayBase:
-    # expand=True: the calendar grows to any year asked, so a dossier spanning New Year needs nothing more
-    return holidays.country_holidays("VN", expand=True)
+    # the years a dossier can touch are filled at once (the web app reads it from several threads);
+    # expand=True still adds any other year asked, so a far date never misses its holidays
+    today = dt.date.today()
+    return holidays.country_holidays("VN", years=range(2012, today.year + 6), expand=True)
 
 
 def holidays_in(year: int) -> dict[dt.date, str]:
