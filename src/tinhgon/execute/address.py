@@ -11,11 +11,10 @@ all its successors as candidates unless the residential group named in the stree
 from __future__ import annotations
 
 import datetime as dt
-import unicodedata
 from collections import defaultdict
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
 
@@ -37,8 +36,7 @@ LEGACY_DAY = dt.date(2025, 6, 30)  # an address without a date is read as writte
 LEVELS = ("province", "district", "commune", "residential_group")
 
 
-@dataclass(slots=True, frozen=True)
-class Version:
+class Version(NamedTuple):
     unit_id: int
     version_id: int
     level: str
@@ -53,8 +51,7 @@ class Version:
         return (self.valid_from is None or self.valid_from <= on) and (self.valid_to is None or on < self.valid_to)
 
 
-@dataclass(slots=True, frozen=True)
-class Link:
+class Link(NamedTuple):
     to_id: int
     partial: bool
     primary: bool
@@ -79,10 +76,10 @@ class Snapshot:
     def load(cls, conn: Connection) -> Snapshot:
         UV, L, E = s.unit_version, s.lineage_link, s.lineage_event
         # the kind a name is written with wins over the stored kind (a few source rows disagree with their name)
-        versions = [Version(r.unit_id, r.id, r.level, r.code, r.name, _kind_of(r.name, r.kind), r.parent_id,
-                            r.valid_from, r.valid_to)
-                    for r in conn.execute(select(UV.c.unit_id, UV.c.id, UV.c.level, UV.c.code, UV.c.name, UV.c.kind,
-                                                 UV.c.parent_id, UV.c.valid_from, UV.c.valid_to))]
+        versions = [Version(uid, vid, level, code, name, _kind_of(name, kind, level), parent, vf, vt)
+                    for uid, vid, level, code, name, kind, parent, vf, vt in conn.execute(
+                        select(UV.c.unit_id, UV.c.id, UV.c.level, UV.c.code, UV.c.name, UV.c.kind,
+                               UV.c.parent_id, UV.c.valid_from, UV.c.valid_to)).tuples()]
         links = [(int(r.from_unit_id), Link(int(r.to_unit_id), bool(r.partial), bool(r.primary_successor),
                                             r.effective_date))
                  for r in conn.execute(
@@ -132,15 +129,19 @@ class Snapshot:
         return sorted(out.items())
 
 
-def _kind_of(name: str, stored: str) -> str:
-    from tinhgon.domain.units import kind_from_name
+_NAME_KINDS = {"Thành phố": "thanh_pho_tinh", "Thị xã": "thi_xa", "Thị trấn": "thi_tran", "Đặc khu": "dac_khu",
+               "Tỉnh": "tinh", "Quận": "quan", "Huyện": "huyen", "Phường": "phuong", "Xã": "xa"}
 
-    k = kind_from_name(name)
-    if k is None or k.level.value == "residential_group":
+
+def _kind_of(name: str, stored: str, level: str) -> str:
+    """The kind a name is written with ('Phường 5' is a phường whatever the source says)."""
+    if level == "residential_group":
         return stored
-    if k.value == "thanh_pho_tinh" and stored == "thanh_pho_tw":
+    parts = name.split(" ", 2)
+    k = _NAME_KINDS.get(" ".join(parts[:2])) or _NAME_KINDS.get(parts[0])
+    if k is None or (k == "thanh_pho_tinh" and stored == "thanh_pho_tw"):
         return stored
-    return k.value
+    return k
 
 
 class DateIndex:
@@ -152,7 +153,7 @@ class DateIndex:
         self.districts_in: dict[int | None, dict[tuple[str, ...], list[int]]] = defaultdict(lambda: defaultdict(list))
         self.communes_in: dict[int | None, dict[tuple[str, ...], list[int]]] = defaultdict(lambda: defaultdict(list))
         self.groups_in: dict[int, dict[tuple[str, ...], list[int]]] = defaultdict(lambda: defaultdict(list))
-        self.accented: dict[int, tuple[str, ...]] = {}
+        self._accented: dict[int, tuple[str, ...]] = {}
         self.kind: dict[int, str] = {}
         self.version: dict[int, Version] = {}
         current = {uid: v for uid, vs in snap.versions.items() for v in vs if v.in_force(on)}
@@ -178,8 +179,7 @@ class DateIndex:
                     if rest and rest[0].isdigit():
                         group_numbers[v.parent_id][rest[0]].append(uid)
                 continue
-            folded, accented = name_words(strip_kind(v.name))
-            self.accented[uid] = accented
+            folded = tuple(f for f in tokenize(strip_kind(v.name)).f if f != ",")
             if v.level == "province":
                 self.provinces[folded].append(uid)
             elif v.level == "district":
@@ -207,8 +207,14 @@ class DateIndex:
             if k:
                 lengths[k[-1]].add(len(k))
         self.lengths_by_last = {w: tuple(sorted(ns, reverse=True)) for w, ns in lengths.items()}
-        self.maxlen = max((len(k) for tbl in (self.provinces, self.districts_in[None], self.communes_in[None])
-                           for k in tbl), default=1)
+        self.maxlen = max((len(k) for k in names), default=1)
+
+    def accented(self, uid: int) -> tuple[str, ...]:
+        """Accented keys of a unit's name, worked out when a tie must be broken."""
+        hit = self._accented.get(uid)
+        if hit is None:
+            hit = self._accented[uid] = name_words(strip_kind(self.version[uid].name))[1]
+        return hit
 
 
 # --- parsing ----------------------------------------------------------------------------------------
@@ -242,8 +248,9 @@ def _matches(tx: Tokens, end: int, table: dict[tuple[str, ...], list[int]], idx:
     first = idx.first_words
     last = idx.last_words
     out: list[_Match] = []
+    run = tx.runs[e]
     for n in lens:
-        if n > e or f[e - n] not in first or (n > 1 and "," in f[e - n:e - 1]):
+        if n > run or f[e - n] not in first:
             continue
         key = tuple(f[e - n:e])
         uids = table.get(key)
@@ -251,7 +258,7 @@ def _matches(tx: Tokens, end: int, table: dict[tuple[str, ...], list[int]], idx:
             continue
         if len(uids) > 1 and tx.accents:
             acc = tuple(tx.accented(i) for i in range(e - n, e))
-            exact = [u for u in uids if idx.accented.get(u) == acc]
+            exact = [u for u in uids if idx.accented(u) == acc]
             if exact:
                 uids = exact
         s0 = e - n
@@ -269,13 +276,15 @@ def _matches(tx: Tokens, end: int, table: dict[tuple[str, ...], list[int]], idx:
                 if numeric:  # "5" alone is a house number; "Phường 5" needs its kind word
                     continue
                 score = (1 if boundary else 0) + 0.1 * n
-                if kinds is not None:
-                    score -= 12  # a kind word that does not fit: worse than leaving the level out
+                if kinds is not None and not (ps > 0 and f[ps - 1] != "," and f[s0 - 1] in last):
+                    # a kind word that does not fit (and cannot end the name before: "Xã Tứ Xã Phú Thọ"):
+                    # worse than leaving the level out
+                    score -= 12
                 out.append((uid, s0, score))
     return out
 
 
-@dataclass
+@dataclass(slots=True)
 class Parsed:
     commune: int | None
     district: int | None
@@ -309,6 +318,11 @@ def parse(tokens: Tokens, idx: DateIndex) -> Parsed | None:
     if end == 0:
         return None
     tx = tokens
+    if tx.runs is None:
+        runs = [0]
+        for w in tx.f:  # runs[e]: words since the last separator before position e
+            runs.append(0 if w == "," else runs[-1] + 1)
+        tx.runs = runs
     best: dict[int, tuple[float, int | None, int | None, int]] = {}
     top = float("-inf")
     level_max = 13 + 0.1 * idx.maxlen   # the most one level can add
@@ -387,7 +401,31 @@ def _find_group(tokens: Tokens, parsed: Parsed, idx: DateIndex) -> None:
 
 # --- conversion -------------------------------------------------------------------------------------
 
-@dataclass
+class _LazyOld(Mapping[str, Any]):
+    """The old units of a conversion, described only when someone reads them (batch output does not)."""
+
+    __slots__ = ("_conv", "_data", "_day", "_uid")
+
+    def __init__(self, conv: Converter, uid: int | None, day: dt.date) -> None:
+        self._conv, self._uid, self._day = conv, uid, day
+        self._data: dict[str, Any] | None = None
+
+    def _get(self) -> dict[str, Any]:
+        if self._data is None:
+            self._data = self._conv._describe(self._uid, self._day)
+        return self._data
+
+    def __getitem__(self, key: str) -> Any:
+        return self._get()[key]
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._get())
+
+    def __len__(self) -> int:
+        return len(self._get())
+
+
+@dataclass(slots=True)
 class Candidate:
     code: str
     name: str
@@ -400,7 +438,7 @@ class Candidate:
                 "default": self.default, "address": self.address}
 
 
-@dataclass
+@dataclass(slots=True)
 class Conversion:
     address: str
     at: dt.date
@@ -410,7 +448,7 @@ class Conversion:
     new_commune_code: str = ""
     new_province_code: str = ""
     candidates: list[Candidate] = field(default_factory=list)
-    old: dict[str, Any] = field(default_factory=dict)
+    old: Mapping[str, Any] = field(default_factory=dict)
     group: dict[str, Any] | None = None
     note: str = ""
 
@@ -419,7 +457,7 @@ class Conversion:
             "address": self.address, "at": self.at.isoformat(), "to": self.to.isoformat(), "status": self.status,
             "new_address": self.new_address, "new_commune_code": self.new_commune_code,
             "new_province_code": self.new_province_code,
-            "candidates": [c.as_dict() for c in self.candidates], "old": self.old, "group": self.group,
+            "candidates": [c.as_dict() for c in self.candidates], "old": dict(self.old), "group": self.group,
             "note": self.note,
         }
 
@@ -449,9 +487,8 @@ class Converter:
         return hit
 
     def _convert(self, address: str, at: dt.date | None) -> Conversion:
-        if not unicodedata.is_normalized("NFC", address):
-            address = unicodedata.normalize("NFC", address)
         tokens = tokenize(address)
+        address = tokens.text  # in NFC: the offsets refer to it
         day = at or LEGACY_DAY
         parsed = parse(tokens, self.snap.index(day))
         if at is None and self.to != day and (parsed is None or parsed.score < 2 * 13):
@@ -463,7 +500,7 @@ class Converter:
             return Conversion(address, day, self.to, "not_found",
                               note="không nhận ra đơn vị cấp xã trong địa chỉ")
         idx = self.snap.index(day)
-        old = self._describe(parsed.commune, day)
+        old: Mapping[str, Any] = _LazyOld(self, parsed.commune, day)
         if parsed.ties:
             return Conversion(address, day, self.to, "ambiguous",
                               old={**old, "matches": [self._describe(u, day) for u in [parsed.commune, *parsed.ties]]},

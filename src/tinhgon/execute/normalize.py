@@ -68,7 +68,7 @@ _ACCENT_CACHE: dict[str, str] = {}
 class Tokens:
     """The words of an address as parallel lists; a separator (comma, semicolon...) is the word ","."""
 
-    __slots__ = ("_acc", "_end", "_start", "accents", "f", "folded_text", "text")
+    __slots__ = ("_acc", "_end", "_start", "accents", "f", "folded_text", "runs", "text")
 
     def __init__(self, text: str, folded_text: str | None = None) -> None:
         self.text = text
@@ -78,6 +78,7 @@ class Tokens:
         self._acc: dict[int, str] = {}
         self._start: list[int] | None = None
         self._end: list[int] | None = None
+        self.runs: list[int] | None = None  # filled by the parser
 
     def __len__(self) -> int:
         return len(self.f)
