@@ -20,16 +20,11 @@ CSRF = [Depends(require_csrf)]
 
 
 def official_for(ctx: Any) -> Any:
-    """The consultation service's own account for this web account (created on first entry)."""
+    """The consultation service's official for this web account: it reads web accounts (and their scope)
+    directly, so nothing is copied."""
     from tinhgon.consult import service as cs
-    from tinhgon.consult import tables as ct
 
-    acc = ctx.account
-    row = ctx.conn.execute(select(ct.official).where(ct.official.c.username == acc.username)).first()
-    if row is None:
-        role = "supervisor" if acc.role.value in ("province_officer", "commune_officer") else "counter"
-        cs.add_official(ctx.conn, acc.username, scope_unit_id=acc.scope_unit_id, role=role)
-    return cs.get_official(ctx.conn, acc.username)
+    return cs.get_official(ctx.conn, ctx.account.username)
 
 
 def consultation_row(ctx: Any, cid: int) -> tuple[Any, set[int]]:
