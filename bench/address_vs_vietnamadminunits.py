@@ -9,7 +9,7 @@
    answer among our candidates. Candidates are checked against the package's own split list (they
    may appear only for split communes, never more than the successors the package lists).
 
-    .venv/bin/python bench/address_vs_vietnamadminunits.py --rows 12000
+    .venv/bin/python bench/address_vs_vietnamadminunits.py --rows 12000 --repeat 3
 Writes bench/out/address_vs_vietnamadminunits.json and bench/out/address_differences.csv.
 """
 
@@ -25,6 +25,7 @@ import tempfile
 import time
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
@@ -58,6 +59,7 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=12000)
     ap.add_argument("--seed", type=int, default=20250701)
     ap.add_argument("--out", type=Path, default=HERE / "out")
+    ap.add_argument("--repeat", type=int, default=3, help="passes of each converter; the best one counts")
     args = ap.parse_args()
     args.out.mkdir(parents=True, exist_ok=True)
 
@@ -80,33 +82,47 @@ def main() -> None:
     # --- tinhgon: load the registry, build the index, convert the messy file --------------------------
     header = list(rows[0])
     body = [[r[h] for h in header] for r in rows]
-    c0, t0 = time.process_time(), time.perf_counter()
-    with db.get_engine(url).connect() as conn:
-        conv = Converter.from_connection(conn, to_day)
-    t1 = time.perf_counter()
-    conv.snap.index(dt.date(2025, 6, 30))
-    conv.snap.index(to_day)
-    c2, t2 = time.process_time(), time.perf_counter()
-    out_header, out_rows, counts = convert_rows(conv, header, body, None)
-    c3, t3 = time.process_time(), time.perf_counter()
-    t_load, t_index, t_rows = t1 - t0, t2 - t1, t3 - t2
-    c_setup, c_rows = c2 - c0, c3 - c2
-    t_ours = t3 - t0
-    ours = [dict(zip(out_header, r, strict=True)) for r in out_rows]
-
-    # --- the package on the clean forms ---------------------------------------------------------------
     from vietnamadminunits import convert_address
 
-    cp0, tp0 = time.process_time(), time.perf_counter()
-    theirs: list[tuple[str, str, str]] = []
-    for r in rows:
-        try:
-            u = convert_address(r["clean"])
-            theirs.append((u.province_code or "", u.ward_code or "", ""))
-        except Exception as exc:  # a failure of the reference is a finding, not a crash
-            theirs.append(("", "", f"{type(exc).__name__}: {exc}"))
-    t_pkg = time.perf_counter() - tp0
-    c_pkg = time.process_time() - cp0
+    def ours_once() -> tuple[Any, ...]:
+        c0, t0 = time.process_time(), time.perf_counter()
+        with db.get_engine(url).connect() as conn:
+            conv = Converter.from_connection(conn, to_day)   # a fresh converter: cold caches every time
+        t1 = time.perf_counter()
+        conv.snap.index(dt.date(2025, 6, 30))
+        conv.snap.index(to_day)
+        c2, t2 = time.process_time(), time.perf_counter()
+        result = convert_rows(conv, header, body, None)
+        c3, t3 = time.process_time(), time.perf_counter()
+        return conv, result, t1 - t0, t2 - t1, t3 - t2, c2 - c0, c3 - c2
+
+    def package_once() -> tuple[list[tuple[str, str, str]], float, float]:
+        cp0, tp0 = time.process_time(), time.perf_counter()
+        out: list[tuple[str, str, str]] = []
+        for r in rows:
+            try:
+                u = convert_address(r["clean"])
+                out.append((u.province_code or "", u.ward_code or "", ""))
+            except Exception as exc:  # a failure of the reference is a finding, not a crash
+                out.append(("", "", f"{type(exc).__name__}: {exc}"))
+        return out, time.perf_counter() - tp0, time.process_time() - cp0
+
+    # the machine is shared: alternate the two and keep each one's best pass
+    ours_runs, pkg_runs = [], []
+    for _ in range(args.repeat):
+        ours_runs.append(ours_once())
+        pkg_runs.append(package_once())
+    conv, (out_header, out_rows, counts) = ours_runs[0][0], ours_runs[0][1]
+    t_load = min(r[2] for r in ours_runs)
+    t_index = min(r[3] for r in ours_runs)
+    t_rows = min(r[4] for r in ours_runs)
+    c_setup = min(r[5] for r in ours_runs)
+    c_rows = min(r[6] for r in ours_runs)
+    t_ours = min(r[2] + r[3] + r[4] for r in ours_runs)
+    theirs = pkg_runs[0][0]
+    t_pkg = min(r[1] for r in pkg_runs)
+    c_pkg = min(r[2] for r in pkg_runs)
+    ours = [dict(zip(out_header, r, strict=True)) for r in out_rows]
 
     # --- compare ------------------------------------------------------------------------------------
     split = split_communes()
@@ -164,6 +180,7 @@ def main() -> None:
         "throughput_ratio_with_setup_wall": round(t_pkg / t_ours, 1),
         "throughput_ratio_with_setup_cpu": round(c_pkg / (c_setup + c_rows), 1),
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
+        "repeat": args.repeat,
         "python": sys.version.split()[0],
     }
     (args.out / "address_vs_vietnamadminunits.json").write_text(

@@ -270,7 +270,7 @@ def _matches(tx: Tokens, end: int, table: dict[tuple[str, ...], list[int]], idx:
             if kinds is not None and kind in kinds:
                 out.append((uid, ps, 3 + 0.1 * n))
                 # the kind word may also end the name before ("... Thành phố Hà Tĩnh Tỉnh Hà Tĩnh", no commas)
-                if not numeric and f[s0 - 1] in last:
+                if not numeric and s0 > 0 and f[s0 - 1] in last:
                     out.append((uid, s0, 0.1 * n))
             else:
                 if numeric:  # "5" alone is a house number; "Phường 5" needs its kind word
