@@ -175,8 +175,24 @@ def test_open_a_consultation_from_the_plan_and_enter_ballots(driver: Any, server
 
 @pytest.mark.skipif(not _module("tinhgon.execute.service"),
                     reason="carrying out a merger waits for the merger service (tinhgon.execute.service)")
-def test_carry_out_the_merger(driver: Any, server: str) -> None:
-    pytest.skip("the merger pages are not wired yet: integration point tinhgon.web.integrations 'execute'")
+@pytest.mark.skipif(not _module("tinhgon.planner"), reason="a merger carries out a plan (tinhgon.planner)")
+def test_carry_out_the_merger_after_a_preview_and_a_confirmation(driver: Any, server: str) -> None:
+    from selenium.webdriver.support.ui import Select
+
+    driver.get(f"{server}/plans?at=2026-01-01")
+    Select(wait_for(driver, "#plan-unit")).select_by_visible_text("Phường Bồ Đề (00118)")
+    driver.find_element("css selector", "#run-planner").click()
+    wait_for(driver, "#open-plan", timeout=120).click()
+    wait_for(driver, "#execute-link").click()
+    wait_for(driver, "#effective").send_keys("01/02/2026")
+    driver.find_element("css selector", "#decision").send_keys("12/NQ-HĐND")
+    driver.find_element("css selector", "#preview-btn").click()
+    wait_for(driver, "#preview", timeout=60)
+    shot(driver, "execute-preview")
+    driver.find_element("css selector", "#confirm").click()
+    driver.find_element("css selector", "#execute-btn").click()
+    wait_for(driver, "#execute-done", timeout=60)
+    assert "Đã thực hiện" in driver.find_element("css selector", "#execute-done").text
 
 
 @pytest.mark.skipif(not _module("tinhgon.reports.review"),

@@ -84,6 +84,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
         from tinhgon.web import consultweb
 
         app.include_router(consultweb.router)
+    if app.state.integrations.get("execute"):
+        from tinhgon.web import executeweb
+
+        app.include_router(executeweb.router)
     if app.state.integrations.get("staffing") or app.state.integrations.get("reports"):
         from tinhgon.web import staffreport
 

@@ -14,7 +14,7 @@ POINTS: dict[str, tuple[str, str]] = {
     "planner": ("tinhgon.planner", "MaxPLocalSearch().solve(problem), check_labels(problem, labels)"),
     "staffing": ("tinhgon.staffing.service", "propose(conn, plan_name), report_by_plan_id, render.to_dict/to_xlsx"),
     "consult": ("tinhgon.consult.service", "create_from_plan, cast_ballot, tally"),
-    "execute": ("tinhgon.execute.service", "apply a merger plan (not there yet: the page stays disabled)"),
+    "execute": ("tinhgon.execute.service", "approve(conn, plan_name), apply_plan(conn, plan_name, effective, basis)"),
     "reports": ("tinhgon.reports.review", "build_review(...) and render_review.review_docx(...)"),
 }
 
