@@ -79,7 +79,7 @@ class Snapshot:
         versions = [Version(uid, vid, level, code, name, _kind_of(name, kind, level), parent, vf, vt)
                     for uid, vid, level, code, name, kind, parent, vf, vt in conn.execute(
                         select(UV.c.unit_id, UV.c.id, UV.c.level, UV.c.code, UV.c.name, UV.c.kind,
-                               UV.c.parent_id, UV.c.valid_from, UV.c.valid_to)).tuples()]
+                               UV.c.parent_id, UV.c.valid_from, UV.c.valid_to))]
         links = [(int(r.from_unit_id), Link(int(r.to_unit_id), bool(r.partial), bool(r.primary_successor),
                                             r.effective_date))
                  for r in conn.execute(
@@ -248,6 +248,7 @@ def _matches(tx: Tokens, end: int, table: dict[tuple[str, ...], list[int]], idx:
     first = idx.first_words
     last = idx.last_words
     out: list[_Match] = []
+    assert tx.runs is not None
     run = tx.runs[e]
     for n in lens:
         if n > run or f[e - n] not in first:
@@ -501,6 +502,7 @@ class Converter:
                               note="không nhận ra đơn vị cấp xã trong địa chỉ")
         idx = self.snap.index(day)
         old: Mapping[str, Any] = _LazyOld(self, parsed.commune, day)
+        assert parsed.commune is not None
         if parsed.ties:
             return Conversion(address, day, self.to, "ambiguous",
                               old={**old, "matches": [self._describe(u, day) for u in [parsed.commune, *parsed.ties]]},
@@ -540,7 +542,7 @@ class Converter:
                      for u, primary in communes if (v := self.snap.at(u, self.to)) is not None]
             provinces = {c.province_code for c in cands}
             return Conversion(address, day, self.to, "split_candidates", candidates=cands, old=old, group=group_info,
-                              new_province_code=provinces.pop() if len(provinces) == 1 else "",
+                              new_province_code=(provinces.pop() or "") if len(provinces) == 1 else "",
                               note="xã/phường cũ được chia cho nhiều đơn vị mới; địa chỉ không đủ để chọn")
         v = self.snap.at(chosen, self.to)
         assert v is not None

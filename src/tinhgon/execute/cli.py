@@ -3,8 +3,9 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -258,7 +259,7 @@ def merge_lineage(
     with db.get_engine().connect() as conn:
         u = repo.resolve_unit(conn, unit, on)
 
-        def describe(rows: list[tuple[int, object, int]]) -> list[dict[str, object]]:
+        def describe(rows: list[tuple[int, dt.date, int]]) -> list[dict[str, Any]]:
             out = []
             for uid, day, step in rows:
                 hist = repo.unit_history(conn, uid)
@@ -266,8 +267,9 @@ def merge_lineage(
                 out.append({"code": v.code if v else "", "name": v.name if v else "", "date": day, "step": step})
             return out
 
-        data = {"unit": {"code": u.code, "name": u.name}, "became": describe(service.became(conn, u.id)),
-                "made_of": describe(service.made_of(conn, u.id))}
+        data: dict[str, Any] = {"unit": {"code": u.code, "name": u.name},
+                                "became": describe(service.became(conn, u.id)),
+                                "made_of": describe(service.made_of(conn, u.id))}
     if as_json:
         echo_json(data)
         return
@@ -306,7 +308,7 @@ def merge_import(
     header = [h.strip().lower().lstrip("\ufeff") for h in records[0][1]]
     if "old_code" not in header:
         raise BadInput("thiếu cột old_code", file=str(file), row=1)
-    col = {h: header.index(h) for h in ("old_code", "new_code", "new_name") if h in header}
+    col: dict[str, int] = {h: header.index(h) for h in ("old_code", "new_code", "new_name") if h in header}
 
     def cell(cells: list[str], key: str) -> str:
         i = col.get(key)

@@ -325,7 +325,7 @@ def apply_plan(conn: Connection, plan_name: str, effective: dt.date, basis: Lega
     _checkpoint("holdings")
 
     plan_store.set_status(conn, plan, PlanStatus.APPLIED)
-    app_id = int(conn.execute(insert(merge_application).values(
+    app_id = int(conn.execute(insert(merge_application).values(  # type: ignore[index]
         plan_id=plan.id, effective_date=effective, doc_number=basis.document_number, doc_date=basis.document_date,
         issuer=basis.issuer, status="applied", applied_at=_now(), record=rec.to_json(),
         summary=json.dumps({k: v for k, v in summary.as_dict().items() if k not in ("awaiting", "effective")},
@@ -386,7 +386,7 @@ def _move_adjacency(conn: Connection, rec: Record, new_of: dict[int, int], on: d
     if not new_of:
         return 0
     olds = list(new_of)
-    rows = []
+    rows: list[Any] = []
     for i in range(0, len(olds), 900):
         chunk = olds[i:i + 900]
         rows += conn.execute(select(ADJ).where(repo.in_force_clause(ADJ, on),
@@ -438,7 +438,7 @@ def _move_households(conn: Connection, rec: Record, new_of: dict[int, int], rena
     targets = {**new_of, **{u: u for u in renamed}}
     if not targets:
         return 0
-    rows = []
+    rows: list[Any] = []
     olds = list(targets)
     for i in range(0, len(olds), 900):
         rows += conn.execute(select(RES).where(repo.in_force_clause(RES, on), RES.c.unit_id.in_(olds[i:i + 900]))
@@ -478,7 +478,7 @@ def _move_holdings(conn: Connection, rec: Record, plan: Plan, new_of: dict[int, 
     if not new_of:
         return 0, []
     olds = list(new_of)
-    rows = []
+    rows: list[Any] = []
     for i in range(0, len(olds), 900):
         rows += conn.execute(select(HOLD).where(repo.in_force_clause(HOLD, on), HOLD.c.unit_id.in_(olds[i:i + 900]))
                              .order_by(HOLD.c.id)).all()
@@ -788,7 +788,8 @@ def import_plan(conn: Connection, rows: list[ImportRow], *, name: str, effective
                                      new_name=names.pop() if names else None,
                                      new_code=codes.pop() if codes else None))
     parents = {g.parent_unit_id for g in plan_groups}
-    scope = parents.pop() if len(parents) == 1 else _common_ancestor(conn, list(parents), day)
+    only = parents.pop() if len(parents) == 1 else None
+    scope = only if only is not None else _common_ancestor(conn, [g.parent_unit_id for g in plan_groups], day)
     plan = Plan(name=name, scope_unit_id=scope, at=day, groups=plan_groups, mode="imported",
                 params={"source": file, "effective": effective.isoformat()},
                 metrics={"groups": len(plan_groups), "mergers": sum(1 for g in plan_groups if g.is_merger)})

@@ -3,7 +3,7 @@ title holdings that were closed without a staffing decision (never dropped silen
 
 from __future__ import annotations
 
-from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Text, Table
+from sqlalchemy import Boolean, Column, Date, DateTime, ForeignKey, Index, Integer, String, Table, Text
 
 from tinhgon.registry.schema import metadata
 
