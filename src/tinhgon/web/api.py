@@ -259,7 +259,7 @@ def api_audit(unit_id: int, ctx: CtxDep) -> dict[str, Any]:
     unit = ctx.unit(unit_id)
     if not ctx.request.app.state.integrations.get("audit"):
         raise HTTPException(503, "Phân hệ rà soát (tinhgon.rules.audit) chưa được cài đặt.")
-    return views.run_audit(ctx.request, ctx, unit).to_dict()  # type: ignore[no-any-return]
+    return views.run_audit(ctx.request, ctx, unit).to_dict()
 
 
 @router.get("/units/{unit_id}/cells", response_model=dict[str, Any])

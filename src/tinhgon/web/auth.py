@@ -88,16 +88,18 @@ def create_user(conn: Connection, username: str, password: str, role: Role | str
         raise BadInput(f"vai trò {role!r} không có; chọn một trong: {', '.join(r.value for r in Role)}",
                        field="--role") from exc
     existing = conn.execute(select(web_user.c.id).where(web_user.c.username == username)).first()
-    values = {"password_hash": hash_password(password), "role": role.value, "scope_unit_id": scope_unit_id,
-              "scope_at": scope_at, "active": True}
+    values: dict[str, object] = {"password_hash": hash_password(password), "role": role.value,
+                                 "scope_unit_id": scope_unit_id, "scope_at": scope_at, "active": True}
     if existing is not None:
         if not replace:
             raise BadInput(f"đã có tài khoản {username!r}", field="--username")
         conn.execute(update(web_user).where(web_user.c.id == existing.id).values(**values))
         return int(existing.id)
-    return int(conn.execute(insert(web_user).values(
+    key = conn.execute(insert(web_user).values(
         username=username, created_at=dt.datetime.now(dt.UTC).replace(tzinfo=None), **values,
-    )).inserted_primary_key[0])
+    )).inserted_primary_key
+    assert key is not None
+    return int(key[0])
 
 
 def authenticate(conn: Connection, username: str, password: str) -> Account | None:
@@ -180,7 +182,8 @@ def _scope_roots(conn: Connection, scope_unit_id: int, on: dt.date) -> frozenset
         return frozenset()
     # the scope as it stood on its version nearest to ON
     before = [v for v in history if v.valid_to is not None and v.valid_to <= on]
-    ref = before[-1].valid_to - dt.timedelta(days=1) if before else (history[0].valid_from or on)  # type: ignore[operator]
+    last_end = before[-1].valid_to if before else None
+    ref = last_end - dt.timedelta(days=1) if last_end is not None else (history[0].valid_from or on)
     members = {scope_unit_id} | {u.id for u in repo.descendants(conn, scope_unit_id, ref)}
     roots: set[int] = set()
     alive = {u.id for u in repo.units_at(conn, on, unit_ids=members)} if members else set()

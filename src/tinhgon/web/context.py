@@ -29,7 +29,7 @@ class NotLoggedIn(Exception):
 
 
 def engine(request: Request) -> Engine:
-    return request.app.state.engine  # type: ignore[no-any-return]
+    return request.app.state.engine
 
 
 def lang_of(request: Request) -> str:

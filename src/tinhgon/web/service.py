@@ -96,7 +96,7 @@ def dashboard(conn: Connection, unit: Unit, on: dt.date) -> Dashboard:
     key = (str(conn.engine.url), unit.version_id, on)
     hit = DASHBOARDS.get(key)
     if hit is not None:
-        return hit  # type: ignore[no-any-return]
+        return hit
     d = _dashboard(conn, unit, on)
     DASHBOARDS.put(key, d)
     return d
@@ -273,7 +273,7 @@ def edit_unit(conn: Connection, unit_id: int, version_id: int, row_version: int,
     return repo.insert_version(conn, unit_id, **values)
 
 
-def version_row(conn: Connection, version_id: int) -> Any:
+def version_row(conn: Connection, version_id: int | None) -> Any:
     return conn.execute(select(s.unit_version).where(s.unit_version.c.id == version_id)).first()
 
 

@@ -9,7 +9,7 @@ from urllib.parse import urlparse
 from fastapi import APIRouter, Depends, Form, HTTPException, Request
 from fastapi.responses import RedirectResponse, Response
 
-from tinhgon.domain.units import Level
+from tinhgon.domain.units import Level, Unit
 from tinhgon.errors import BadInput
 from tinhgon.registry import plans as plan_store
 from tinhgon.registry import repo
@@ -262,7 +262,7 @@ def _visible_plans(ctx: Any) -> list[dict[str, Any]]:
 
 @router.get("/plans")
 def plans_page(ctx: CtxDep) -> Response:
-    scopes = []
+    scopes: list[Unit] = []
     for r in ctx.root_units():
         if r.level in (Level.PROVINCE, Level.DISTRICT):
             scopes.extend(u for u in repo.descendants(ctx.conn, r.id, ctx.on) if u.level == Level.COMMUNE)
