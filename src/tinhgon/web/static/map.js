@@ -24,7 +24,9 @@
         style: function (f) {
           var p = f.properties;
           var fill = mode === "group" ? (p.colour || groupColour(p.group)) : BAND[p.band] || "#9aa0a6";
-          return {color: p.locked ? "#000" : "#fff", weight: p.locked ? 2.5 : 1, fillColor: fill, fillOpacity: 0.75};
+          // in a plan, a cell's outline takes its group's colour, so each group reads as one shape
+          var line = p.locked ? "#000" : (mode === "group" ? fill : "#fff");
+          return {color: line, weight: p.locked ? 2.5 : 1, fillColor: fill, fillOpacity: 0.75};
         },
         onEachFeature: function (f, layer) {
           var p = f.properties;
