@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import os
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
@@ -76,8 +77,9 @@ def create_app(database_url: str | None = None) -> FastAPI:
     app.state.accounts = {}
     app.state.jobs = JobRegistry()
     app.state.integrations = integrations.available()
+    # behind HTTPS set TINHGON_SECURE_COOKIES=1 so the session cookie never travels in clear
     app.add_middleware(SessionMiddleware, secret_key=secret, session_cookie="tinhgon_session", same_site="lax",
-                       max_age=12 * 3600, https_only=False)
+                       max_age=12 * 3600, https_only=os.environ.get("TINHGON_SECURE_COOKIES") == "1")
     app.mount("/static", StaticFiles(directory=str(HERE / "static")), name="static")
     app.include_router(api.router)
     if app.state.integrations.get("consult"):
