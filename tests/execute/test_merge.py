@@ -336,3 +336,20 @@ def test_import_refuses_unknown_codes_mixed_wards_and_groups_that_do_not_touch(d
         with engine.begin() as conn, pytest.raises(BadInput, match=message):
             service.import_plan(conn, [service.ImportRow(i + 2, *r) for i, r in enumerate(rows)], name="x",
                                 effective=EFF, file="nq.csv")
+
+
+def test_dry_run_shows_the_figures_and_writes_nothing(demo_url: str) -> None:
+    engine = db.get_engine(demo_url)
+    with engine.begin() as conn:
+        pairs_plan(conn, "p1", ON, n_mergers=2)
+    with engine.connect() as conn:
+        before = dump(conn)
+    res = CliRunner().invoke(app, ["merge", "apply", "--plan", "p1", "--effective", "2026-03-01", "--decision",
+                                   "15/NQ-HĐND", "--dry-run", "--json"])
+    assert res.exit_code == 0, res.output
+    import json
+
+    data = json.loads(res.output)
+    assert data["dry_run"] is True and data["mergers"] == 2 and data["units_closed"] == 4
+    with engine.connect() as conn:
+        assert dump(conn) == before

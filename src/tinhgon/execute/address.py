@@ -33,8 +33,6 @@ from tinhgon.registry import schema as s
 
 LEGACY_DAY = dt.date(2025, 6, 30)  # an address without a date is read as written before the 2025 reform
 
-LEVELS = ("province", "district", "commune", "residential_group")
-
 
 class Version(NamedTuple):
     unit_id: int
@@ -634,10 +632,6 @@ class Converter:
             suffix = self._suffix[commune] = ", ".join(names)
         parts.append(suffix)
         return ", ".join(parts)
-
-
-def level_label(level: str) -> str:
-    return {"province": "tỉnh", "district": "huyện", "commune": "xã", "residential_group": "tổ dân phố/thôn"}[level]
 
 
 # --- batch ------------------------------------------------------------------------------------------
