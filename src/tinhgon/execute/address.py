@@ -461,6 +461,11 @@ class Conversion:
         }
 
 
+# what a commune alone gives: status, new code, province code, chains of names, candidates (code, name, province,
+# default)
+_Outcome = tuple[str, str, str, list[str], list[tuple[str, str, str, bool]]]
+
+
 class Converter:
     """Converts addresses with one registry snapshot; results are cached per (text, date)."""
 
@@ -472,6 +477,7 @@ class Converter:
         self._prov: dict[int, str] = {}
         self._described: dict[tuple[int | None, dt.date], dict[str, Any]] = {}
         self._suffix: dict[int, str] = {}
+        self._outcomes: dict[tuple[int, dt.date], _Outcome] = {}
 
     @classmethod
     def from_connection(cls, conn: Connection, to: dt.date | None = None) -> Converter:
@@ -508,6 +514,8 @@ class Converter:
                                    + "; ".join(self._label(u, day) for u in [parsed.commune, *parsed.ties]))
         assert parsed.commune is not None
         street = self._street(address, tokens, parsed)
+        if parsed.group is None:
+            return self._simple(address, day, parsed.commune, street, old)
         communes = self._follow_cached(parsed.commune, day)
         group_new: list[tuple[int, bool]] = []
         group_info: dict[str, Any] | None = None
@@ -554,6 +562,51 @@ class Converter:
                           note="đơn vị mới xác định qua tổ dân phố/thôn" if len(communes) > 1 else "")
 
     # --- helpers -----------------------------------------------------------------------------------
+
+    def _simple(self, address: str, day: dt.date, commune: int, street: str, old: Mapping[str, Any]) -> Conversion:
+        """The usual case, no residential group named: everything but the street comes from the commune."""
+        key = (commune, day)
+        outcome = self._outcomes.get(key)
+        if outcome is None:
+            outcome = self._outcomes[key] = self._outcome(commune, day)
+        status, code, province, suffixes, candidates = outcome
+        lead = _street_parts(street)
+        if status == "split_candidates":
+            cands = [Candidate(c, n, p, d, lead + suf) for (c, n, p, d), suf in zip(candidates, suffixes, strict=True)]
+            return Conversion(address, day, self.to, status, candidates=cands, old=old, new_province_code=province,
+                              note="xã/phường cũ được chia cho nhiều đơn vị mới; địa chỉ không đủ để chọn")
+        if status == "not_found":
+            return Conversion(address, day, self.to, status, old=old,
+                              note="đơn vị cấp xã đã giải thể, không có đơn vị kế thừa")
+        return Conversion(address, day, self.to, status, new_address=lead + suffixes[0], new_commune_code=code,
+                          new_province_code=province, old=old)
+
+    def _outcome(self, commune: int, day: dt.date) -> _Outcome:
+        communes = self._follow_cached(commune, day)
+        if not communes:
+            return "not_found", "", "", [], []
+        if len(communes) == 1:
+            uid = communes[0][0]
+            v = self.snap.at(uid, self.to)
+            assert v is not None
+            status = "unchanged" if uid == commune and self._same_chain(commune, day) else "converted"
+            return status, v.code, self._province_code(uid), [self._chain_names(uid)], []
+        cands = [(v.code, v.name, self._province_code(u), primary)
+                 for u, primary in communes if (v := self.snap.at(u, self.to)) is not None]
+        provinces = {c[2] for c in cands}
+        suffixes = [self._chain_names(u) for u, _ in communes if self.snap.at(u, self.to) is not None]
+        return "split_candidates", "", provinces.pop() if len(provinces) == 1 else "", suffixes, cands
+
+    def _chain_names(self, commune: int) -> str:
+        suffix = self._suffix.get(commune)
+        if suffix is None:
+            names: list[str] = []
+            v: Version | None = self.snap.at(commune, self.to)
+            while v is not None:
+                names.append(v.name)
+                v = self.snap.at(v.parent_id, self.to) if v.parent_id is not None else None
+            suffix = self._suffix[commune] = ", ".join(names)
+        return suffix
 
     def _follow_cached(self, uid: int, day: dt.date) -> list[tuple[int, bool]]:
         key = (uid, day)
@@ -618,20 +671,19 @@ class Converter:
         if not keep_group and parsed.group_span is not None:
             a, b = parsed.group_span
             left = address[:tokens.start[a]] + address[tokens.end[b - 1]:tokens.start[parsed.start]]
-        parts = [p.strip(" -") for p in left.replace(";", ",").split(",")]
-        parts = [p for p in parts if p]
+        lead = _street_parts(left)
         if group_text:
-            parts.append(group_text)
-        suffix = self._suffix.get(commune)
-        if suffix is None:
-            names: list[str] = []
-            v: Version | None = self.snap.at(commune, self.to)
-            while v is not None:
-                names.append(v.name)
-                v = self.snap.at(v.parent_id, self.to) if v.parent_id is not None else None
-            suffix = self._suffix[commune] = ", ".join(names)
-        parts.append(suffix)
-        return ", ".join(parts)
+            lead += group_text + ", "
+        return lead + self._chain_names(commune)
+
+
+def _street_parts(street: str) -> str:
+    """The street part cleaned of empty pieces, ending with ', ' when not empty."""
+    if not street:
+        return ""
+    parts = [p.strip(" -") for p in street.replace(";", ",").split(",")]
+    kept = [p for p in parts if p]
+    return ", ".join(kept) + ", " if kept else ""
 
 
 # --- batch ------------------------------------------------------------------------------------------
