@@ -11,8 +11,10 @@ all its successors as candidates unless the residential group named in the stree
 from __future__ import annotations
 
 import datetime as dt
+import gc
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from typing import Any, NamedTuple
 
@@ -56,6 +58,18 @@ class Link(NamedTuple):
     effective: dt.date
 
 
+@contextmanager
+def _no_cycle_collection() -> Iterator[None]:
+    """Building the snapshot, its indexes and a batch makes many objects and no garbage cycles."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
 class Snapshot:
     """Every unit version and lineage link of the registry, in memory."""
 
@@ -72,6 +86,11 @@ class Snapshot:
 
     @classmethod
     def load(cls, conn: Connection) -> Snapshot:
+        with _no_cycle_collection():
+            return cls._load(conn)
+
+    @classmethod
+    def _load(cls, conn: Connection) -> Snapshot:
         UV, L, E = s.unit_version, s.lineage_link, s.lineage_event
         # the kind a name is written with wins over the stored kind (a few source rows disagree with their name)
         versions = [Version(uid, vid, level, code, name, _kind_of(name, kind, level), parent, vf, vt)
@@ -107,7 +126,8 @@ class Snapshot:
     def index(self, on: dt.date) -> DateIndex:
         idx = self._indexes.get(on)
         if idx is None:
-            idx = self._indexes[on] = DateIndex(self, on)
+            with _no_cycle_collection():
+                idx = self._indexes[on] = DateIndex(self, on)
         return idx
 
     def follow(self, uid: int, since: dt.date, until: dt.date) -> list[tuple[int, bool]]:
@@ -707,6 +727,13 @@ def convert_rows(conv: Converter, header: list[str], rows: Iterable[list[str]], 
     out_rows: list[list[str]] = []
     counts: dict[str, int] = defaultdict(int)
     width = len(header)
+    with _no_cycle_collection():
+        _convert_all(conv, rows, at, col, width, out_rows, counts)
+    return out_header, out_rows, dict(counts)
+
+
+def _convert_all(conv: Converter, rows: Iterable[list[str]], at: dt.date | None, col: int, width: int,
+                 out_rows: list[list[str]], counts: dict[str, int]) -> None:
     for cells in rows:
         cells = [*cells, *[""] * (width - len(cells))] if len(cells) < width else list(cells)
         text = (cells[col] or "").strip()
@@ -718,4 +745,3 @@ def convert_rows(conv: Converter, header: list[str], rows: Iterable[list[str]], 
         counts[r.status] += 1
         out_rows.append([*cells, r.new_address, r.new_commune_code, r.new_province_code,
                          ";".join(c.code for c in r.candidates), r.status])
-    return out_header, out_rows, dict(counts)
