@@ -30,7 +30,6 @@ from typing import Any
 import psutil
 
 ROOT = Path(__file__).resolve().parents[1]
-START, END = "<!-- planner:start -->", "<!-- planner:end -->"
 
 
 def _env() -> dict[str, str]:
@@ -147,6 +146,10 @@ def fmt_s(x: float | None) -> str:
     return f"{x:.2f}" if x < 100 else f"{x:.0f}"
 
 
+def fmt_x(x: float) -> str:
+    return f"{x:.1f}×" if x >= 0.95 else f"{x:.2f}×"
+
+
 def peer_cells(r: dict[str, Any], t: dict[str, Any]) -> list[str]:
     """p, wall (library call) seconds, CPU seconds, speed-up (wall / CPU) of one peer."""
     if not r:
@@ -159,16 +162,19 @@ def peer_cells(r: dict[str, Any], t: dict[str, Any]) -> list[str]:
     mark = "" if r["check"].get("valid") else " (invalid)"
     ratio = ""
     if t.get("status") == "ok":
-        ratio = f"{r['solver_seconds'] / t['seconds']:.1f}× / {r['cpu_seconds'] / t['cpu_seconds']:.1f}×"
+        ratio = f"{fmt_x(r['solver_seconds'] / t['seconds'])} / {fmt_x(r['cpu_seconds'] / t['cpu_seconds'])}"
     return [f"{r['p']}{mark}", f"{fmt_s(r['seconds'])} ({fmt_s(r['solver_seconds'])})",
             fmt_s(r["cpu_seconds"]), ratio]
 
 
-def render(rows: list[dict[str, Any]], command: str) -> str:
+def render(rows: list[dict[str, Any]], command: str, section: str = "planner") -> str:
     cpu = platform.processor() or platform.machine()
+    start, end = markers(section)
+    title = ("## Planner: tinhgon vs spopt MaxPHeuristic vs GeoDa maxp_greedy" if section == "planner"
+             else f"### Planner ({section})")
     lines = [
-        START,
-        "## Planner: tinhgon vs spopt MaxPHeuristic vs GeoDa maxp_greedy",
+        start,
+        title,
         "",
         f"Command: `{command}`  ",
         f"Machine: {psutil.cpu_count(logical=True)} cores ({cpu}), "
@@ -208,15 +214,20 @@ def render(rows: list[dict[str, Any]], command: str) -> str:
         else:
             head = [row["name"], f"{row['units']:,}", "–", str(t.get("status")), "", "", "", "", "", ""]
         lines.append("| " + " | ".join(head + sp + gd) + " |")
-    lines.append(END)
+    lines.append(end)
     return "\n".join(lines) + "\n"
 
 
-def write_section(path: Path, section: str) -> None:
+def markers(section: str) -> tuple[str, str]:
+    return f"<!-- {section}:start -->", f"<!-- {section}:end -->"
+
+
+def write_section(path: Path, section: str, name: str = "planner") -> None:
+    start, end = markers(name)
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n\n"
-    if START in text and END in text:
-        a = text.index(START)
-        b = text.index(END) + len(END)
+    if start in text and end in text:
+        a = text.index(start)
+        b = text.index(end) + len(end)
         text = text[:a] + section.rstrip("\n") + text[b:]
     else:
         text = text.rstrip("\n") + "\n\n" + section
@@ -241,8 +252,17 @@ def main() -> None:
     ap.add_argument("--peers", default="spopt,geoda")
     ap.add_argument("--tinhgon-args", default="", help="extra arguments for tinhgon plan solve")
     ap.add_argument("--results", type=Path, default=ROOT / "bench" / "RESULTS.md")
+    ap.add_argument("--section", default="planner",
+                    help="marker name of the block written in the results file (planner = the main table)")
     ap.add_argument("--json", type=Path, default=ROOT / "bench" / "out" / "planner_vs_peers.json")
+    ap.add_argument("--render-only", type=Path, default=None,
+                    help="re-render the table from a JSON file of an earlier run (no measuring)")
     args = ap.parse_args()
+    if args.render_only is not None:
+        saved = json.loads(args.render_only.read_text())
+        write_section(args.results, render(saved["rows"], saved["command"], args.section), args.section)
+        print(f"wrote {args.results}")
+        return
     folders = sorted(p for p in args.instances.iterdir() if (p / "units.csv").exists())
     if args.only:
         folders = [p for p in folders if p.name in args.only]
@@ -273,8 +293,8 @@ def main() -> None:
         rows.append(row)
     command = "python bench/planner_vs_peers.py " + " ".join(shlex.quote(a) for a in sys.argv[1:])
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps(rows, indent=1, default=str))
-    write_section(args.results, render(rows, command.strip()))
+    args.json.write_text(json.dumps({"command": command.strip(), "rows": rows}, indent=1, default=str))
+    write_section(args.results, render(rows, command.strip(), args.section), args.section)
     print(f"wrote {args.results}")
 
 
