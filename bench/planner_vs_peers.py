@@ -171,7 +171,7 @@ def render(rows: list[dict[str, Any]], command: str, section: str = "planner") -
     cpu = platform.processor() or platform.machine()
     start, end = markers(section)
     title = ("## Planner: tinhgon vs spopt MaxPHeuristic vs GeoDa maxp_greedy" if section == "planner"
-             else f"### Planner ({section})")
+             else f"### Planner, partial re-run `{section}` (same code; tools and instances of the command below)")
     lines = [
         start,
         title,
@@ -282,7 +282,8 @@ def main() -> None:
                 if units > args.skip_peers_over:
                     est = {"spopt": "its n×n distance matrix alone needs "
                                     f"{units * units * 8 / 2**30:.0f} GiB",
-                           "geoda": "≈ 73 s at 10k units and superlinear growth"}.get(tool, "")
+                           "geoda": "it took 73–272 s at 10k units on this machine and grows "
+                                    "superlinearly"}.get(tool, "")
                     cap = args.geoda_cap if tool == "geoda" else args.peer_cap
                     row[tool] = {"status": f"skipped (would take > {cap / 60:.0f} min; {est})"}
                 else:
