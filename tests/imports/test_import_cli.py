@@ -176,3 +176,34 @@ def test_killing_an_import_midway_leaves_the_database_as_it_was(demo_url: str, t
     assert digest() == before
     with db.get_engine().connect() as conn:
         assert conn.execute(select(func.count()).select_from(import_record)).scalar() == 0
+
+
+def test_geometry_import_sets_shapes_and_adjacency_from_shared_edges(demo_url: str, tmp_path: Path) -> None:
+    import json
+
+    # three squares in a row for three groups of Ngọc Lâm: 01|02|03, so 01-02 and 02-03 touch, 01-03 do not
+    feats = []
+    for k, code in enumerate(["00133-01", "00133-02", "00133-03"]):
+        x0 = 105.86 + k * 0.001
+        ring = [[x0, 21.04], [x0 + 0.001, 21.04], [x0 + 0.001, 21.041], [x0, 21.041], [x0, 21.04]]
+        feats.append({"type": "Feature", "properties": {"ma": code},
+                      "geometry": {"type": "Polygon", "coordinates": [ring]}})
+    f = tmp_path / "ranh-gioi.geojson"
+    f.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+    r = cli("import-geometry", str(f), "--at", AT, "--code-property", "ma")
+    assert r.returncode == 0, r.stderr
+    with db.get_engine().connect() as conn:
+        ids = {c: repo.resolve_unit(conn, c, dt.date(2025, 6, 30)).id for c in ("00133-01", "00133-02", "00133-03")}
+        edges = set(repo.adjacency_at(conn, dt.date(2025, 6, 30), ids.values()))
+        g1 = repo.unit_at(conn, ids["00133-01"], dt.date(2025, 6, 30))
+    pair = lambda a, b: (min(ids[a], ids[b]), max(ids[a], ids[b]))  # noqa: E731
+    assert pair("00133-01", "00133-02") in edges and pair("00133-02", "00133-03") in edges
+    assert g1 is not None and g1.geometry and "Polygon" in g1.geometry
+    assert 105.86 < (g1.lon or 0) < 105.861
+    bad = tmp_path / "sai.geojson"
+    feats[0]["properties"]["ma"] = "KHONG-CO"
+    bad.write_text(json.dumps({"type": "FeatureCollection", "features": feats}), encoding="utf-8")
+    before = digest()
+    r = cli("import-geometry", str(bad), "--at", AT, "--code-property", "ma")
+    assert r.returncode == 2 and "KHONG-CO" in r.stderr
+    assert digest() == before

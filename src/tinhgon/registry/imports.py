@@ -324,3 +324,36 @@ def run_import(conn: Connection, kind: str, paths: Sequence[Path], on: dt.date, 
         updated=result.updated, unchanged=result.unchanged)))
     result.record_id = rec_id
     return result
+
+
+def import_geometry(conn: Connection, path: Path, on: dt.date, *, code_property: str | None = None,
+                    rule: str = "rook") -> ImportResult:
+    """Shapes for units already in the registry (GeoJSON or Shapefile, a code property per feature):
+    each unit's geometry and representative point are set on its version in force, and adjacency is
+    computed from shared boundaries. Every code must name exactly one unit on the date."""
+    from tinhgon.io.geo import adjacency, load_geometries
+
+    shapes = load_geometries(path, code_property=code_property)
+    res = ImportResult("geometry", len(shapes))
+    units = _units_by_code(conn, on, {g.code for g in shapes})
+    unknown = sorted(g.code for g in shapes if len(units.get(g.code, [])) != 1)
+    if unknown:
+        raise BadInput(f"mã không chỉ đúng một đơn vị vào ngày {on:%d/%m/%Y}: {', '.join(unknown[:10])}",
+                       file=str(path), field="code")
+    for g in shapes:
+        cur = units[g.code][0]
+        if cur.geometry == g.geometry and cur.lat == g.lat and cur.lon == g.lon:
+            res.unchanged += 1
+            continue
+        conn.execute(update(UV).where(UV.c.id == cur.id).values(geometry=g.geometry, lat=g.lat, lon=g.lon,
+                                                                 row_version=cur.row_version + 1))
+        res.updated += 1
+    uid = {g.code: units[g.code][0].unit_id for g in shapes}
+    pairs = {(min(uid[a], uid[b]), max(uid[a], uid[b])) for a, b in adjacency(shapes, rule=rule,  # type: ignore[arg-type]
+                                                                            file=str(path))}
+    have = set(repo.adjacency_at(conn, on, set(uid.values())))
+    new = [p for p in pairs if p not in have]
+    repo.add_adjacency(conn, new)
+    res.inserted = len(new)
+    res.notes.append(f"{len(pairs)} cặp liền kề từ ranh giới ({rule}); {len(new)} cặp mới")
+    return res

@@ -14,6 +14,7 @@ def register(app: typer.Typer) -> None:
     app.command("template")(template)
     app.command("import")(import_)
     app.command("export")(export)
+    app.command("import-geometry")(import_geometry)
 
 
 def template(
@@ -106,3 +107,25 @@ def export(
                                                                 "scope": unit})
     n = export_rows(kind, rows, output)
     typer.echo(f"Đã xuất {vn_int(n)} dòng vào {output}")
+
+
+def import_geometry(
+    file: Annotated[Path, typer.Argument(help="Tệp GeoJSON (.geojson/.json) hoặc Shapefile (.shp).")],
+    at: Annotated[str | None, typer.Option("--at", help="Ngày hiểu mã đơn vị; mặc định hôm nay.")] = None,
+    code_property: Annotated[str | None, typer.Option("--code-property", help="Thuộc tính chứa mã.")] = None,
+    rule: Annotated[str, typer.Option("--rule", help="rook (chung cạnh) | queen (chung điểm)")] = "rook",
+) -> None:
+    """Nhập ranh giới đơn vị và tính quan hệ liền kề từ ranh giới chung (được cả, hoặc không gì cả)."""
+    from tinhgon.errors import BadInput
+    from tinhgon.registry import db
+    from tinhgon.registry.imports import import_geometry as run
+
+    if rule not in ("rook", "queen"):
+        raise BadInput(f"quy tắc liền kề không hợp lệ: {rule!r}", field="--rule")
+    if not file.exists():
+        raise BadInput("không có tệp này", file=str(file))
+    on = parse_date(at)
+    with db.get_engine().begin() as conn:
+        result = run(conn, file, on, code_property=code_property, rule=rule)
+    typer.echo(f"Đã nhập ranh giới: {vn_int(result.rows)} đơn vị; cập nhật {vn_int(result.updated)}, "
+               f"không đổi {vn_int(result.unchanged)}; {'; '.join(result.notes)}.")
