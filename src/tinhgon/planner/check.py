@@ -180,8 +180,8 @@ def _check_groups(problem: PlanningProblem, group_of: list[str | None], codes: l
             stranded += 1
     touched = sum(1 for mem in members.values() if len(mem) > 1 and any(w[u] >= T for u in mem))
     counts: dict[str, int] = {}
-    for v in violations:
-        counts[v["kind"]] = counts.get(v["kind"], 0) + 1
+    for viol in violations:
+        counts[viol["kind"]] = counts.get(viol["kind"], 0) + 1
     return {
         "valid": not violations,
         "p": p,

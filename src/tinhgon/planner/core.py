@@ -237,7 +237,9 @@ class _Packer:
     # -- helpers ---------------------------------------------------------------------------
     def _forbidden(self, u: int, group: list[int] | set[int]) -> bool:
         fb = self.piece.forbid.get(u)
-        return bool(fb) and any(x in fb for x in group)
+        if not fb:
+            return False
+        return any(x in fb for x in group)
 
     def _new_region(self, members: list[int]) -> None:
         rid = self.next_id
@@ -305,7 +307,7 @@ class _Packer:
                         continue
                     if t2 >= T:
                         over = t2 - T
-                        key = (over + (rng.random() * scale if scale else 0.0), 0.0, free_deg[v])
+                        key = (over + (rng.random() * scale if scale else 0.0), 0.0, float(free_deg[v]))
                     elif not lookahead:
                         # fill the gap fast, prefer units with few other options
                         key = (float(T), -wv + 0.06 * free_deg[v] * T + (rng.random() * scale if scale else 0.0),
@@ -321,9 +323,9 @@ class _Packer:
                                     and t2 + w[x] >= T and (over2 is None or t2 + w[x] - T < over2)):
                                 over2 = t2 + w[x] - T
                         if over2 is None:
-                            key = (float(T), float(T - t2), free_deg[v])
+                            key = (float(T), float(T - t2), float(free_deg[v]))
                         else:
-                            key = (over2 + (rng.random() * scale if scale else 0.0), 1.0, free_deg[v])
+                            key = (over2 + (rng.random() * scale if scale else 0.0), 1.0, float(free_deg[v]))
                     if best_key is None or key < best_key:
                         best_key, best = key, v
                 if best is None:
@@ -699,9 +701,9 @@ class _Assembler:
             for i in sorted(todo):
                 if g in touches[i]:
                     todo.discard(i)
-                    pc = set(pieces[i])
-                    self.grow(pc, {g})
-                    left -= set(pieces[i]) - pc
+                    rest = set(pieces[i])
+                    self.grow(rest, {g})
+                    left -= set(pieces[i]) - rest
 
     def polish(self, passes: int) -> None:
         """Boundary moves between groups that keep both at or above the threshold.

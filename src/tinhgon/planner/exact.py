@@ -117,28 +117,28 @@ def improve_pieces(specs: list[PieceSpec], results: list[PieceResult], todo: lis
                 cands.append(list(key))
             hint.add(keys[key])
         model = cp_model.CpModel()
-        x = [model.NewBoolVar(f"c{i}") for i in range(len(cands))]
+        x = [model.new_bool_var(f"c{i}") for i in range(len(cands))]
         cover: dict[int, list[int]] = {}
         for i, c in enumerate(cands):
             for u in c:
                 cover.setdefault(u, []).append(i)
         for lst in cover.values():
             if len(lst) > 1:
-                model.AddAtMostOne(x[i] for i in lst)
-        model.Maximize(sum(x))
+                model.add_at_most_one(x[i] for i in lst)
+        model.maximize(sum(x))
         bound_heur = sum(cluster_bound(cl, w, piece.nbrs, T) for cl in clusters)
-        model.Add(sum(x) <= bound_heur)
+        model.add(sum(x) <= bound_heur)
         for i in range(len(cands)):
-            model.AddHint(x[i], i in hint)
+            model.add_hint(x[i], i in hint)
         solver = cp_model.CpSolver()
         solver.parameters.max_time_in_seconds = max(remaining, 0.05)
         solver.parameters.num_workers = 2
         solver.parameters.random_seed = seed
-        status = solver.Solve(model)
+        status = solver.solve(model)
         nbig = sum(big)
         if status in (cp_model.OPTIMAL, cp_model.FEASIBLE):
-            chosen = [cands[i] for i in range(len(cands)) if solver.Value(x[i])]
-            ub_piece = nbig + int(solver.BestObjectiveBound() + 1e-6)
+            chosen = [cands[i] for i in range(len(cands)) if solver.value(x[i])]
+            ub_piece = nbig + int(solver.best_objective_bound + 1e-6)
             if status == cp_model.OPTIMAL:
                 ub_piece = nbig + len(chosen)
             ub_piece = min(ub_piece, res.upper_bound)
