@@ -29,6 +29,8 @@ log = logging.getLogger("tinhgon.web")
 def make_templates() -> Jinja2Templates:
     templates = Jinja2Templates(directory=str(HERE / "templates"))
     env = templates.env
+    # templates ship with the package: checking their mtimes on every render cost a quarter of a page
+    env.auto_reload = bool(os.environ.get("TINHGON_DEBUG"))
     env.filters.update(vnint=i18n.fmt_int, vndec=i18n.fmt_dec, vnpct=i18n.fmt_pct, vndate=i18n.fmt_date,
                        vnend=i18n.fmt_end)
     return templates
