@@ -12,6 +12,7 @@ from tinhgon.reports.review import ReviewData
 from tinhgon.rules.audit import count_vi
 from tinhgon.rules.vnformat import format_date, format_int, format_money, format_pct
 
+STATUS_VI = {"draft": "bản nháp", "approved": "đã duyệt", "applied": "đã thực hiện", "cancelled": "đã hủy"}
 LEVEL_VI = {"district": "Đơn vị cấp huyện", "commune": "Đơn vị cấp xã", "residential_group": "Thôn, tổ dân phố"}
 
 
@@ -105,7 +106,7 @@ def review_docx(d: ReviewData, *, form: str = "state", number: str | None = None
         for p in d.plans:
             doc.bullet(f"Phương án \"{p['name']}\" lập ngày {format_date(p['at'])}: {format_int(p['units'] or 0)} "
                        f"thôn, tổ dân phố; dự kiến sau sắp xếp còn {format_int(p['groups'] or 0)}; "
-                       f"{count_vi(p['mergers'] or 0)} nhóm sáp nhập (trạng thái: {p['status']}).")
+                       f"{count_vi(p['mergers'] or 0)} nhóm sáp nhập ({STATUS_VI.get(p['status'], p['status'])}).")
     else:
         doc.paragraph("Trong kỳ không lập phương án sắp xếp mới trên hệ thống.")
     for c in d.consultations:
