@@ -16,7 +16,7 @@ import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from hanoi_scale import generate, run  # noqa: E402
+from hanoi_scale import generate, run
 
 
 def to_xlsx(src: Path, dst: Path) -> None:
@@ -66,7 +66,8 @@ def main() -> None:
         src = files["households"] if fmt == "csv" else xlsx
         secs, peak = run(f"households {fmt}", ["import", "households", str(src), "--at", "2026-01-01"], env)
         rows.append((fmt, secs, peak))
-    print(f"\n| input ({args.backend}) | households | seconds (whole command) | peak memory (MiB) |\n|---|---:|---:|---:|")
+    print(f"\n| input ({args.backend}) | households | seconds (whole command) | peak memory (MiB) |")
+    print("|---|---:|---:|---:|")
     for fmt, secs, peak in rows:
         print(f"| {fmt.upper()} | {args.households:,} | {secs:.1f} | {peak / 2**20:.0f} |".replace(",", "."))
 
