@@ -207,3 +207,23 @@ def test_geometry_import_sets_shapes_and_adjacency_from_shared_edges(demo_url: s
     r = cli("import-geometry", str(bad), "--at", AT, "--code-property", "ma")
     assert r.returncode == 2 and "KHONG-CO" in r.stderr
     assert digest() == before
+
+
+def test_bulk_households_are_written_and_later_inserts_do_not_collide(demo_url: str, tmp_path: Path) -> None:
+    f = tmp_path / "ho.csv"
+    f.write_text("code,unit_code,head_name,address,members\n"
+                 + "".join(f"NEWHH-{k:04d},00133-02,Phạm Thị Mới,Số {k},3\n" for k in range(250)), encoding="utf-8")
+    r = cli("import", "households", str(f), "--at", AT)
+    assert r.returncode == 0, r.stderr
+    with db.get_engine().begin() as conn:
+        g = repo.resolve_unit(conn, "00133-02", dt.date(2025, 6, 30))
+        codes = {h.code for h in repo.households_at(conn, dt.date(2025, 6, 30), [g.id])}
+        assert {f"NEWHH-{k:04d}" for k in range(250)} <= codes
+        heads = conn.execute(select(func.count()).select_from(s.person)
+                             .where(s.person.c.code.like("NEWHH-%-CH"))).scalar()
+        assert heads == 250
+        # ids were given explicitly in bulk: the next ordinary insert must get a fresh one
+        hid = repo.new_id(conn.execute(s.household.insert().values(code="AFTER-BULK")))
+        pid = repo.new_id(conn.execute(s.person.insert().values(full_name="Người sau", party_member=False,
+                                                                 is_head=False)))
+        assert hid > 0 and pid > 0
