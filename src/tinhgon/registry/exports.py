@@ -40,12 +40,13 @@ def export_rows(conn: Connection, kind: str, on: dt.date, scope_code: str | None
         groups = [u.id for u in units if u.level == Level.RESIDENTIAL_GROUP]
         heads = {r.household_id: r.full_name for r in conn.execute(
             select(s.person.c.household_id, s.person.c.full_name).where(s.person.c.is_head.is_(True)))}
-        for h in repo.households_at(conn, on, groups):
-            yield {"code": h.code, "unit_code": code_of[h.unit_id], "head_name": heads.get(h.id),
-                   "address": h.address, "members": h.members, "valid_from": h.valid_from, "valid_to": h.valid_to}
+        for hh_row in repo.households_at(conn, on, groups):
+            yield {"code": hh_row.code, "unit_code": code_of[hh_row.unit_id], "head_name": heads.get(hh_row.id),
+                   "address": hh_row.address, "members": hh_row.members, "valid_from": hh_row.valid_from,
+                   "valid_to": hh_row.valid_to}
     elif kind == "people":
         groups = [u.id for u in units if u.level == Level.RESIDENTIAL_GROUP]
-        hh = {h.id: h.code for h in repo.households_at(conn, on, groups)}
+        hh = {x.id: x.code for x in repo.households_at(conn, on, groups)}
         P = s.person
         ids = list(hh)
         for i in range(0, len(ids), 900):

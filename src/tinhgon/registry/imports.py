@@ -295,9 +295,14 @@ def import_holdings(conn: Connection, records: list[dict[str, Any]], on: dt.date
     res = ImportResult("holdings", len(records))
     people = {code: pid for pid, code in conn.execute(select(s.person.c.id, s.person.c.code))}
     H = s.title_holding
+    # units in force on each start date, read once per distinct date (not once per row)
+    codes = {r["unit_code"] for r in records}
+    by_date: dict[dt.date, dict[str, list[Any]]] = {}
     for rec in records:
         start = rec.get("valid_from") or on
-        cands = _units_by_code(conn, start, {rec["unit_code"]}).get(rec["unit_code"], [])
+        if start not in by_date:
+            by_date[start] = _units_by_code(conn, start, codes)
+        cands = by_date[start].get(rec["unit_code"], [])
         if len(cands) != 1:
             raise BadInput(f"mã đơn vị {rec['unit_code']!r} không chỉ đúng một đơn vị vào ngày {start:%d/%m/%Y}",
                            field="unit_code")

@@ -120,9 +120,14 @@ def snapshot(conn: Connection, root: Unit, on: dt.date, book: Any) -> Snapshot:
                     audit=report)
 
 
-def mergers_in_period(conn: Connection, root: Unit, frm: dt.date, to: dt.date) -> list[MergerDone]:
-    """Lineage events in [frm, to] that touched units under the root."""
-    scope = {u.id for u in repo.descendants(conn, root.id, frm)} | {u.id for u in repo.descendants(conn, root.id, to)}
+def period_scope(conn: Connection, root: Unit, frm: dt.date, to: dt.date) -> set[int]:
+    """The root and every unit under it at the start or the end of the period."""
+    return {root.id} | {u.id for u in repo.descendants(conn, root.id, frm)} | \
+        {u.id for u in repo.descendants(conn, root.id, to)}
+
+
+def mergers_in_period(conn: Connection, scope: set[int], frm: dt.date, to: dt.date) -> list[MergerDone]:
+    """Lineage events in [frm, to] that touched units of the scope."""
     E, L = s.lineage_event, s.lineage_link
     rows = conn.execute(
         select(E.c.id, E.c.kind, E.c.effective_date, E.c.doc_number, E.c.doc_date, E.c.issuer, E.c.note,
@@ -159,10 +164,8 @@ def opinions_of(conn: Connection, root: Unit, frm: dt.date, to: dt.date) -> list
     return [Opinion(r.meeting_date, r.speaker_role, r.topic, r.text, bool(r.to_higher_level)) for r in rows]
 
 
-def plans_in_period(conn: Connection, root: Unit, frm: dt.date, to: dt.date) -> list[dict[str, Any]]:
+def plans_in_period(conn: Connection, scope: set[int], frm: dt.date, to: dt.date) -> list[dict[str, Any]]:
     P = s.plan
-    scope = {root.id} | {u.id for u in repo.descendants(conn, root.id, to)} | \
-        {u.id for u in repo.descendants(conn, root.id, frm)}
     rows = conn.execute(select(P).where(P.c.at_date >= frm, P.c.at_date <= to).order_by(P.c.at_date, P.c.id))
     import json
 
@@ -175,7 +178,7 @@ def plans_in_period(conn: Connection, root: Unit, frm: dt.date, to: dt.date) -> 
     return out
 
 
-def consultations_in_period(conn: Connection, root: Unit, frm: dt.date, to: dt.date) -> list[dict[str, Any]]:
+def consultations_in_period(conn: Connection, scope: set[int], frm: dt.date, to: dt.date) -> list[dict[str, Any]]:
     """Merger consultations held in [frm, to] on units under the root: turnout and approval from the
     tally of their last round (the denominator is the whole roll, as the rule counts)."""
     try:
@@ -186,8 +189,6 @@ def consultations_in_period(conn: Connection, root: Unit, frm: dt.date, to: dt.d
         return []
     from tinhgon.rules.vnformat import format_date, format_pct
 
-    scope = {root.id} | {u.id for u in repo.descendants(conn, root.id, frm)} | \
-        {u.id for u in repo.descendants(conn, root.id, to)}
     rows = conn.execute(select(ctable.c.id, ctable.c.kind).where(ctable.c.held_on >= frm, ctable.c.held_on <= to)
                         .order_by(ctable.c.held_on, ctable.c.id)).all()
     out = []
@@ -243,11 +244,13 @@ def build_review(conn: Connection, code: str, frm: dt.date, to: dt.date, book: A
     before = snapshot(conn, repo.unit_at(conn, root.id, frm) or root, frm, book)
     after = snapshot(conn, root, to, book)
     ancestors = repo.ancestors(conn, root, to)
+    scope = period_scope(conn, root, frm, to)
+    mergers = mergers_in_period(conn, scope, frm, to)
     data = ReviewData(
         root=root, parent=ancestors[0] if ancestors else None, frm=frm, to=to, before=before, after=after,
-        mergers=mergers_in_period(conn, root, frm, to), plans=plans_in_period(conn, root, frm, to),
-        consultations=consultations_in_period(conn, root, frm, to), opinions=opinions_of(conn, root, frm, to),
-        basis=_basis(before, after, conn, root, frm, to),
+        mergers=mergers, plans=plans_in_period(conn, scope, frm, to),
+        consultations=consultations_in_period(conn, scope, frm, to), opinions=opinions_of(conn, root, frm, to),
+        basis=_basis(before, after, mergers),
         signer=_holder_name(conn, root.id, "chu_tich_ubnd", to), signer_title="CHỦ TỊCH",
         party_signer=_holder_name(conn, root.id, "bi_thu_dang_uy", to),
     )
@@ -256,12 +259,12 @@ def build_review(conn: Connection, code: str, frm: dt.date, to: dt.date, book: A
     return data
 
 
-def _basis(before: Snapshot, after: Snapshot, conn: Connection, root: Unit, frm: dt.date, to: dt.date) -> list[str]:
+def _basis(before: Snapshot, after: Snapshot, mergers: list[MergerDone]) -> list[str]:
     seen: dict[str, None] = {}
     for snap in (before, after):
         for ref in snap.audit.basis:
             seen.setdefault(ref.cite(), None)
-    for m in mergers_in_period(conn, root, frm, to):
+    for m in mergers:
         if m.basis:
             seen.setdefault(m.basis, None)
     return list(seen)
