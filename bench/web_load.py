@@ -17,7 +17,6 @@ import asyncio
 import os
 import platform
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile
@@ -26,9 +25,12 @@ from pathlib import Path
 
 import httpx
 
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import loadgen
+
 HERE = Path(__file__).resolve().parent
 CLIENTS = 50
-RATES = [25, 50, 100, 200, 400]
+RATES = [50, 100, 200, 300, 400, 600]
 STEP_SECONDS = 5.0
 MAX_PER_STEP = 3000
 AT = "2025-06-30"
@@ -70,12 +72,12 @@ def drop_pg(url: str) -> None:
     eng.dispose()
 
 
-def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
+def start_server(url: str, workers: int) -> tuple[subprocess.Popen[bytes], str]:
+    """The app as a deployment runs it: `tinhgon serve --workers N`."""
     port = free_port()
     env = {**os.environ, "TINHGON_DATABASE_URL": url}
-    proc = subprocess.Popen([sys.executable, "-m", "uvicorn", "tinhgon.web.app:create_app", "--factory",
-                             "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning",
-                             "--no-access-log"], env=env)
+    proc = subprocess.Popen([sys.executable, "-m", "tinhgon.cli", "serve", "--port", str(port),
+                             "--workers", str(workers)], env=env)
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
@@ -89,57 +91,29 @@ def start_server(url: str) -> tuple[subprocess.Popen[bytes], str]:
     raise RuntimeError("the server did not start")
 
 
-async def run_step(base: str, cookies: httpx.Cookies, path: str, rate: int) -> dict[str, float]:
-    """Open loop: request i is due at start + i / rate; 50 clients take the due requests in turn."""
+def run_step(port: int, cookie: str, path: str, rate: int) -> dict[str, float]:
     total = min(int(rate * STEP_SECONDS), MAX_PER_STEP)
-    latencies: list[float] = []
-    errors = 0
-    lag = 0.0
-    start = time.perf_counter() + 0.2
-    queue: asyncio.Queue[int] = asyncio.Queue()
-    for i in range(total):
-        queue.put_nowait(i)
-    limits = httpx.Limits(max_connections=CLIENTS, max_keepalive_connections=CLIENTS)
+    headers = {"Cookie": cookie}
 
-    async def client(http: httpx.AsyncClient) -> None:
-        nonlocal errors, lag
-        while True:
-            try:
-                i = queue.get_nowait()
-            except asyncio.QueueEmpty:
-                return
-            due = start + i / rate
-            now = time.perf_counter()
-            if due > now:
-                await asyncio.sleep(due - now)
-            else:
-                lag = max(lag, now - due)
-            t0 = time.perf_counter()
-            try:
-                r = await http.get(base + path)
-                if r.status_code != 200:
-                    errors += 1
-            except httpx.HTTPError:
-                errors += 1
-            latencies.append(time.perf_counter() - t0)
+    async def get(conn: loadgen.Connection, _i: int) -> tuple[str, bool]:
+        status, _h, _body = await conn.request("GET", path, headers)
+        return "get", status == 200
 
-    async with httpx.AsyncClient(cookies=cookies, limits=limits, timeout=30) as http:
-        t_begin = time.perf_counter()
-        await asyncio.gather(*(client(http) for _ in range(CLIENTS)))
-        elapsed = time.perf_counter() - t_begin
-    latencies.sort()
-    q = statistics.quantiles(latencies, n=100) if len(latencies) > 1 else latencies * 100
-    return {"rate": rate, "requests": total, "achieved": total / elapsed, "p50": q[49] * 1000,
-            "p95": q[94] * 1000, "max": latencies[-1] * 1000, "errors": errors, "lag": lag * 1000}
+    res = asyncio.run(loadgen.run_open_loop("127.0.0.1", port, CLIENTS, rate, total, get))
+    out = res.summary()
+    return {"rate": rate, "requests": total, "achieved": res.achieved, "p50": out["p50"], "p95": out["p95"],
+            "max": out["max"], "errors": out["errors"], "lag": res.max_lag * 1000}
 
 
-def measure(url: str, label: str) -> list[str]:
-    proc, base = start_server(url)
+def measure(url: str, label: str, workers: int) -> list[str]:
+    proc, base = start_server(url, workers)
+    port = int(base.rsplit(":", 1)[1])
     lines: list[str] = []
     try:
         r = httpx.post(f"{base}/api/v1/auth/login", json={"username": "quan.longbien", "password": "tinhgon-demo"})
         r.raise_for_status()
         cookies = r.cookies
+        cookie = "; ".join(f"{k}={v}" for k, v in cookies.items())
         ward = httpx.get(f"{base}/api/v1/search", params={"q": "00115", "at": AT}, cookies=cookies).json()
         unit = ward["units"][0]["id"]
         targets = [("page", f"/units/{unit}/dashboard?at={AT}"), ("API", f"/api/v1/units/{unit}/dashboard?at={AT}")]
@@ -147,7 +121,7 @@ def measure(url: str, label: str) -> list[str]:
             httpx.get(base + path, cookies=cookies)  # warm caches
             best = None
             for rate in RATES:
-                res = asyncio.run(run_step(base, cookies, path, rate))
+                res = run_step(port, cookie, path, rate)
                 ok = res["p95"] <= 100 and res["errors"] == 0
                 if ok:
                     best = rate
@@ -165,7 +139,7 @@ def measure(url: str, label: str) -> list[str]:
     return lines
 
 
-def write_results(rows: list[str]) -> None:
+def write_results(rows: list[str], workers: int) -> None:
     path = HERE / "RESULTS.md"
     text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
     load = os.getloadavg()
@@ -173,14 +147,15 @@ def write_results(rows: list[str]) -> None:
         "## Web: a ward's page and its API call under load (bench/web_load.py)",
         "",
         f"{time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())}; {platform.processor() or platform.machine()}, "
-        f"{os.cpu_count()} cores shared with other jobs (load average {load[0]:.1f} at the end); one uvicorn "
-        f"process; {CLIENTS} concurrent clients on 127.0.0.1, one logged-in session, open-loop schedule, "
+        f"{os.cpu_count()} cores (load average {load[0]:.1f} at the end); the server as deployed: "
+        f"`tinhgon serve --workers {workers}` (uvicorn with httptools), on the same 2 cores as the load generator "
+        f"(bench/loadgen.py: {CLIENTS} keep-alive connections on 127.0.0.1, one logged-in session, open loop). "
         f"{STEP_SECONDS:.0f} s per rate. Page: `/units/{{Thượng Thanh}}/dashboard?at={AT}` (27 groups: "
         "children, figures, bands chart); API: `/api/v1/units/{id}/dashboard` (same figures, JSON). "
-        "Latencies in ms, from send to full answer. The figures of a unit's page are cached for 5 s per "
-        "process (cleared by an edit); scope checks reuse the unit's ancestor chain for 30 s. On a machine "
-        "shared with other jobs the server gets a fraction of a core, so these rates are lower bounds; "
-        "the load average above says how busy the machine was.",
+        "Latencies in ms, from the moment each request was due on the schedule to its full answer (a queue "
+        "in the server counts). What a page reads (figures, scope, account) is kept per process and keyed "
+        "on the registry's data version, which every committed change raises: no page is ever older than "
+        "the last commit, whichever process made it.",
         "",
         "| backend | target | rate (req/s) | requests | achieved (req/s) | p50 | p95 | max | errors |",
         "|---|---|---|---|---|---|---|---|---|",
@@ -203,22 +178,23 @@ def main() -> None:
     ap.add_argument("--sqlite", help="an existing demo database URL (default: build one in a temp folder)")
     ap.add_argument("--postgres", help="PostgreSQL admin URL: also measure on a fresh demo database there")
     ap.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    ap.add_argument("--workers", type=int, default=2, help="server processes (tinhgon serve --workers; default 2)")
     args = ap.parse_args()
     rows: list[str] = []
     with tempfile.TemporaryDirectory(prefix="tinhgon-bench-web-") as tmp:
         url = args.sqlite or f"sqlite:///{tmp}/demo.db"
         if not args.sqlite:
             build_demo(url)
-        rows += measure(url, "SQLite")
+        rows += measure(url, "SQLite", args.workers)
     if args.postgres:
         pg = pg_database(args.postgres)
         try:
             build_demo(pg)
-            rows += measure(pg, "PostgreSQL")
+            rows += measure(pg, "PostgreSQL", args.workers)
         finally:
             drop_pg(pg)
     if not args.no_write:
-        write_results(rows)
+        write_results(rows, args.workers)
 
 
 if __name__ == "__main__":

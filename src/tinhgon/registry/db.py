@@ -112,6 +112,9 @@ def get_engine(url: str | None = None, *, migrate: bool = True) -> Engine:
         from tinhgon.reliability import auditlog
 
         auditlog.install(engine)  # every change through this engine lands in audit_log
+        from tinhgon.reliability import dataversion
+
+        dataversion.install(engine)  # and raises the data version the web caches key on
         _ENGINES[raw] = engine
     return engine
 

@@ -217,11 +217,13 @@ def record_access(conn: Connection, action: str, what: str, *, unit_id: int | No
     info = _dump(detail or {}) if detail else None
     rows = [{**base, "person_id": pid, "after": info} for pid in ids]
     conn.info["tinhgon_in_audit"] = True
+    conn.info["tinhgon_access_log"] = True  # a read: the data version (dataversion.py) stays as it is
     try:
         for i in range(0, len(rows), 2000):
             conn.execute(insert(audit_log), rows[i:i + 2000])
     finally:
         conn.info["tinhgon_in_audit"] = False
+        conn.info["tinhgon_access_log"] = False
 
 
 def record_system(conn: Connection, what: str, table_name: str, summary: dict[str, Any]) -> None:

@@ -3,7 +3,7 @@ personal data by a person (Nghị định 13/2023/NĐ-CP expects both to be trac
 
 from __future__ import annotations
 
-from sqlalchemy import Column, DateTime, Index, Integer, String, Table, Text
+from sqlalchemy import BigInteger, Column, DateTime, Index, Integer, String, Table, Text
 
 from tinhgon.registry.schema import metadata
 
@@ -25,3 +25,12 @@ audit_log = Table(
 Index("ix_audit_log_unit", audit_log.c.unit_id, audit_log.c.at)
 Index("ix_audit_log_person", audit_log.c.person_id, audit_log.c.at)
 Index("ix_audit_log_at", audit_log.c.at)
+
+# One row whose counter goes up with every committed change to the registry (see dataversion.py):
+# caches in the web processes key on it, so an edit in one process is seen at once by all others.
+data_version = Table(
+    "data_version",
+    metadata,
+    Column("id", Integer, primary_key=True),
+    Column("n", BigInteger, nullable=False),
+)

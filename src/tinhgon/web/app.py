@@ -75,8 +75,6 @@ def create_app(database_url: str | None = None) -> FastAPI:
                   docs_url="/api/docs", openapi_url="/api/v1/openapi.json", redoc_url=None)
     app.state.engine = engine
     app.state.templates = make_templates()
-    app.state.scope_cache = auth.ScopeCache()
-    app.state.accounts = {}
     app.state.jobs = JobRegistry()
     app.state.integrations = integrations.available()
     # behind HTTPS set TINHGON_SECURE_COOKIES=1 so the session cookie never travels in clear

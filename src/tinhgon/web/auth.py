@@ -11,8 +11,6 @@ from __future__ import annotations
 
 import datetime as dt
 import secrets
-import threading
-import time
 from dataclasses import dataclass
 from enum import StrEnum
 
@@ -23,6 +21,7 @@ from sqlalchemy import Connection, insert, select, update
 from tinhgon.domain.units import Level, Unit
 from tinhgon.errors import BadInput
 from tinhgon.registry import repo
+from tinhgon.web import cache
 from tinhgon.web.tables import web_setting, web_user
 
 
@@ -136,42 +135,10 @@ def secret_key(conn: Connection) -> str:
 
 # --- scope ------------------------------------------------------------------------------------------
 
-class ScopeCache:
-    """Scope roots per (scope unit, date), kept briefly: the tree changes rarely and every page asks."""
-
-    def __init__(self, ttl: float = 30.0) -> None:
-        self.ttl = ttl
-        self._data: dict[tuple[int, dt.date], tuple[float, frozenset[int]]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple[int, dt.date]) -> frozenset[int] | None:
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is None or time.monotonic() - hit[0] > self.ttl:
-                return None
-            return hit[1]
-
-    def put(self, key: tuple[int, dt.date], value: frozenset[int]) -> None:
-        with self._lock:
-            if len(self._data) > 2000:
-                self._data.clear()
-            self._data[key] = (time.monotonic(), value)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-def scope_roots(conn: Connection, scope_unit_id: int, on: dt.date, cache: ScopeCache | None = None) -> frozenset[int]:
-    """The units an account reaches on ON: everything under them (and they themselves) is in scope."""
-    if cache is not None:
-        hit = cache.get((scope_unit_id, on))
-        if hit is not None:
-            return hit
-    roots = _scope_roots(conn, scope_unit_id, on)
-    if cache is not None:
-        cache.put((scope_unit_id, on), roots)
-    return roots
+def scope_roots(conn: Connection, scope_unit_id: int, on: dt.date) -> frozenset[int]:
+    """The units an account reaches on ON: everything under them (and they themselves) is in scope.
+    Every page asks; the answer is kept while the data stays the same."""
+    return cache.memo(conn, ("scope", scope_unit_id, on), lambda: _scope_roots(conn, scope_unit_id, on))
 
 
 def _scope_roots(conn: Connection, scope_unit_id: int, on: dt.date) -> frozenset[int]:
@@ -201,24 +168,9 @@ def _scope_roots(conn: Connection, scope_unit_id: int, on: dt.date) -> frozenset
     return frozenset(roots)
 
 
-_CHAINS: dict[tuple[str, int, dt.date], tuple[float, tuple[int, ...]]] = {}
-_CHAINS_LOCK = threading.Lock()
-CHAIN_TTL = 30.0  # the same staleness as the scope roots: the tree changes rarely
-
-
 def _chain(conn: Connection, unit: Unit, on: dt.date) -> tuple[int, ...]:
-    """The ids of UNIT's ancestors on ON, kept briefly (every scope check walks them)."""
-    key = (str(conn.engine.url), unit.id, on)
-    with _CHAINS_LOCK:
-        hit = _CHAINS.get(key)
-        if hit is not None and time.monotonic() - hit[0] < CHAIN_TTL:
-            return hit[1]
-    chain = tuple(a.id for a in repo.ancestors(conn, unit, on))
-    with _CHAINS_LOCK:
-        if len(_CHAINS) > 20000:
-            _CHAINS.clear()
-        _CHAINS[key] = (time.monotonic(), chain)
-    return chain
+    """The ids of UNIT's ancestors on ON (every scope check walks them; kept while the data stays the same)."""
+    return cache.memo(conn, ("chain", unit.id, on), lambda: tuple(a.id for a in repo.ancestors(conn, unit, on)))
 
 
 def in_scope(conn: Connection, roots: frozenset[int], unit: Unit, on: dt.date) -> bool:

@@ -14,7 +14,7 @@ from sqlalchemy import Connection, Engine
 
 from tinhgon.domain.units import Unit
 from tinhgon.registry import repo
-from tinhgon.web import auth, service
+from tinhgon.web import auth, cache, service
 from tinhgon.web.auth import Account, Role
 from tinhgon.web.i18n import DEFAULT_LANG, LANGS
 
@@ -58,21 +58,24 @@ async def require_csrf(request: Request) -> None:
         raise HTTPException(status_code=403, detail=CSRF_FAILED)
 
 
-def current_account(request: Request) -> Account:
+def _account(request: Request, conn: Connection) -> Account:
+    """The session's account, read once per data version (a deactivated account is refused at once)."""
     uid = request.session.get("uid")
     if uid is None:
         raise NotLoggedIn()
-    cache = request.app.state.accounts
-    acc = cache.get(uid)
+    acc = cache.memo(conn, ("account", int(uid)), lambda: auth.account_by_id(conn, int(uid)))
     if acc is None:
-        with engine(request).connect() as conn:
-            acc = auth.account_by_id(conn, int(uid))
-        if acc is None:
-            request.session.clear()
-            raise NotLoggedIn()
-        cache[uid] = acc
+        request.session.clear()
+        raise NotLoggedIn()
     request.state.account = acc
     return acc
+
+
+def current_account(request: Request) -> Account:
+    if request.session.get("uid") is None:
+        raise NotLoggedIn()
+    with engine(request).connect() as conn:
+        return _account(request, conn)
 
 
 @dataclass
@@ -88,8 +91,7 @@ class Ctx:
     @property
     def roots(self) -> frozenset[int]:
         if not hasattr(self, "_roots"):
-            self._roots = auth.scope_roots(self.conn, self.account.scope_unit_id, self.on,
-                                           self.request.app.state.scope_cache)
+            self._roots = auth.scope_roots(self.conn, self.account.scope_unit_id, self.on)
         return self._roots
 
     def allows(self, unit: Unit) -> bool:
@@ -97,7 +99,7 @@ class Ctx:
 
     def unit(self, unit_id: int) -> Unit:
         """The unit in force on the date asked, refused when it lies outside the account's scope."""
-        u = repo.unit_at(self.conn, unit_id, self.on)
+        u = cache.memo(self.conn, ("unit_at", unit_id, self.on), lambda: repo.unit_at(self.conn, unit_id, self.on))
         if u is None:
             # say 403 rather than 404 for a unit outside the scope, so ids cannot be probed
             hist = repo.unit_history(self.conn, unit_id)
@@ -110,7 +112,7 @@ class Ctx:
 
     def _allows_some_version(self, v: Unit) -> bool:
         day = v.valid_from or (v.valid_to - dt.timedelta(days=1) if v.valid_to else self.on)
-        roots = auth.scope_roots(self.conn, self.account.scope_unit_id, day, self.request.app.state.scope_cache)
+        roots = auth.scope_roots(self.conn, self.account.scope_unit_id, day)
         return auth.in_scope(self.conn, roots, v, day)
 
     def at(self, day: dt.date) -> Ctx:
@@ -126,12 +128,17 @@ class Ctx:
             raise HTTPException(status_code=403, detail=NO_ROLE)
 
     def root_units(self) -> list[Unit]:
-        return auth.root_units(self.conn, self.roots, self.on)
+        return cache.memo(self.conn, ("root_units", self.roots, self.on),
+                          lambda: auth.root_units(self.conn, self.roots, self.on))
 
 
-def get_ctx(request: Request, account: Account = Depends(current_account)) -> Iterator[Ctx]:
+def get_ctx(request: Request) -> Iterator[Ctx]:
+    if request.session.get("uid") is None:
+        raise NotLoggedIn()
     on = service.parse_at(request.query_params.get("at"))
+    # one connection for the whole request: the account, the scope and the page read the same data version
     with engine(request).begin() as conn:
+        account = _account(request, conn)
         yield Ctx(request=request, account=account, conn=conn, on=on, lang=lang_of(request))
 
 

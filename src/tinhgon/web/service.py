@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import datetime as dt
-import threading
-import time
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -17,6 +15,7 @@ from tinhgon.errors import BadInput
 from tinhgon.registry import repo
 from tinhgon.registry import schema as s
 from tinhgon.registry.plans import ConflictError
+from tinhgon.web import cache
 from tinhgon.web.vntext import fold, person_sort_key
 
 BANDS = (450, 600)
@@ -59,47 +58,9 @@ class Dashboard:
     child_households: dict[int, int] = field(default_factory=dict)
 
 
-class TTLCache:
-    """A small time-bounded memo shared by the request threads of one process."""
-
-    def __init__(self, ttl: float, size: int = 500) -> None:
-        self.ttl = ttl
-        self.size = size
-        self._data: dict[Any, tuple[float, Any]] = {}
-        self._lock = threading.Lock()
-
-    def get(self, key: Any) -> Any:
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is None or time.monotonic() - hit[0] > self.ttl:
-                return None
-            return hit[1]
-
-    def put(self, key: Any, value: Any) -> None:
-        with self._lock:
-            if len(self._data) >= self.size:
-                self._data.clear()
-            self._data[key] = (time.monotonic(), value)
-
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-# Figures of a unit's page, kept a few seconds: the most requested page costs ~10 queries. An edit in
-# this process clears it at once; another server process sees the edit within DASHBOARD_TTL seconds.
-DASHBOARD_TTL = 5.0
-DASHBOARDS = TTLCache(DASHBOARD_TTL)
-
-
 def dashboard(conn: Connection, unit: Unit, on: dt.date) -> Dashboard:
-    key = (str(conn.engine.url), unit.version_id, on)
-    hit = DASHBOARDS.get(key)
-    if hit is not None:
-        return hit
-    d = _dashboard(conn, unit, on)
-    DASHBOARDS.put(key, d)
-    return d
+    """The figures of a unit's page: read once per data version (the most requested page costs ~10 queries)."""
+    return cache.memo(conn, ("dashboard", unit.version_id, on), lambda: _dashboard(conn, unit, on))
 
 
 def _dashboard(conn: Connection, unit: Unit, on: dt.date) -> Dashboard:
@@ -133,35 +94,14 @@ def _dashboard(conn: Connection, unit: Unit, on: dt.date) -> Dashboard:
 
 # --- search ---------------------------------------------------------------------------------------
 
-class _SearchIndex:
-    """Folded names of the units in force on a date, kept briefly (the tree rarely changes)."""
-
-    def __init__(self, ttl: float = 60.0) -> None:
-        self.ttl = ttl
-        self._data: dict[tuple[str, dt.date], tuple[float, list[tuple[str, str, int]]]] = {}
-        self._lock = threading.Lock()
-
-    def rows(self, conn: Connection, on: dt.date) -> list[tuple[str, str, int]]:
-        key = (str(conn.engine.url), on)
-        with self._lock:
-            hit = self._data.get(key)
-            if hit is not None and time.monotonic() - hit[0] < self.ttl:
-                return hit[1]
+def _search_rows(conn: Connection, on: dt.date) -> list[tuple[str, str, int]]:
+    """Folded names and codes of the units in force on ON (kept while the data stays the same)."""
+    def read() -> list[tuple[str, str, int]]:
         UV = s.unit_version
         q = select(UV.c.unit_id, UV.c.code, UV.c.name).where(repo.in_force_clause(UV, on))
-        rows = [(fold(r.name), r.code.lower(), int(r.unit_id)) for r in conn.execute(q)]
-        with self._lock:
-            if len(self._data) > 50:
-                self._data.clear()
-            self._data[key] = (time.monotonic(), rows)
-        return rows
+        return [(fold(r.name), r.code.lower(), int(r.unit_id)) for r in conn.execute(q)]
 
-    def clear(self) -> None:
-        with self._lock:
-            self._data.clear()
-
-
-SEARCH_INDEX = _SearchIndex()
+    return cache.memo(conn, ("search", on), read)
 
 
 def search_ids(conn: Connection, query: str, on: dt.date) -> list[int]:
@@ -171,7 +111,7 @@ def search_ids(conn: Connection, query: str, on: dt.date) -> list[int]:
         return []
     q = query.strip().lower()
     hits: list[tuple[int, int, str, int]] = []
-    for name, code, uid in SEARCH_INDEX.rows(conn, on):
+    for name, code, uid in _search_rows(conn, on):
         if code == q or (len(q) >= 3 and code.startswith(q)) or all(w in name for w in words):
             # exact phrase first, then shorter names
             hits.append((0 if " ".join(words) in name or code == q else 1, len(name), name, uid))
@@ -261,15 +201,11 @@ def edit_unit(conn: Connection, unit_id: int, version_id: int, row_version: int,
         raise ConflictError(CONFLICT_MESSAGE)
     if row.valid_from == valid_from:
         conn.execute(update(UV).where(UV.c.id == version_id).values(**changes))
-        SEARCH_INDEX.clear()
-        DASHBOARDS.clear()
         return version_id
     values = {c.name: getattr(row, c.name) for c in UV.columns if c.name not in ("id", "unit_id")}
     values.update(changes)
     values.update(valid_from=valid_from, valid_to=row.valid_to, row_version=1)
     repo.close_version(conn, version_id, valid_from)
-    SEARCH_INDEX.clear()
-    DASHBOARDS.clear()
     return repo.insert_version(conn, unit_id, **values)
 
 

@@ -1,0 +1,99 @@
+"""What the web processes keep between requests, valid exactly as long as the data it was read from.
+
+Every entry is tied to the registry's data version (``tinhgon.reliability.dataversion``): one counter
+that every committed change raises, whichever process made it (another web worker, the CLI, an
+import). A request reads the counter once; an entry stored under an older number is never served. So
+a unit's figures, scopes and accounts are read from the database once per change, not once per page,
+and no page ever shows data older than the request.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable, Hashable
+from typing import Any, TypeVar
+
+from sqlalchemy import Connection
+
+from tinhgon.reliability import dataversion
+
+T = TypeVar("T")
+_MISSING = object()
+
+
+class VersionedCache:
+    """A memo for one database: entries live while the data version they were read at is current."""
+
+    def __init__(self, size: int = 5000) -> None:
+        self.size = size
+        self.version = -1
+        self._data: dict[Hashable, Any] = {}
+        self._lock = threading.Lock()
+        self.hits = 0
+        self.misses = 0
+
+    def get(self, version: int, key: Hashable) -> Any:
+        with self._lock:
+            if version != self.version:
+                return _MISSING
+            return self._data.get(key, _MISSING)
+
+    def put(self, version: int, key: Hashable, value: Any) -> None:
+        with self._lock:
+            if version > self.version:  # the data moved on: everything kept so far is stale
+                self.version = version
+                self._data.clear()
+            if version != self.version:
+                return  # read at an older version by a request that started before the change
+            if len(self._data) >= self.size:
+                self._data.clear()
+            self._data[key] = value
+
+    def memo(self, version: int, key: Hashable, compute: Callable[[], T]) -> T:
+        hit = self.get(version, key)
+        if hit is not _MISSING:
+            self.hits += 1
+            return hit
+        self.misses += 1
+        value = compute()
+        self.put(version, key, value)
+        return value
+
+    def clear(self) -> None:
+        with self._lock:
+            self._data.clear()
+
+
+_CACHES: dict[str, VersionedCache] = {}
+_CACHES_LOCK = threading.Lock()
+
+
+def for_connection(conn: Connection) -> VersionedCache:
+    """The cache of the database CONN is on (one per database URL in this process)."""
+    url = str(conn.engine.url)
+    cache = _CACHES.get(url)
+    if cache is None:
+        with _CACHES_LOCK:
+            cache = _CACHES.setdefault(url, VersionedCache())
+    return cache
+
+
+def version_of(conn: Connection) -> int:
+    """The data version as this connection sees it (read once per transaction: one primary-key lookup)."""
+    return dataversion.seen(conn)
+
+
+def memo(conn: Connection, key: Hashable, compute: Callable[[], T]) -> T:
+    """COMPUTE() once per data version for KEY, on CONN's database.
+
+    A transaction that has written sees its own uncommitted rows: what it reads is computed afresh and
+    never stored, so no other request can be shown data that may yet be rolled back."""
+    if dataversion.wrote(conn):
+        return compute()
+    return for_connection(conn).memo(version_of(conn), key, compute)
+
+
+def clear_all() -> None:
+    with _CACHES_LOCK:
+        for cache in _CACHES.values():
+            cache.clear()
