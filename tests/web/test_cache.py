@@ -20,7 +20,7 @@ from tinhgon.web.cli import ensure_demo_accounts
 
 def _version(url: str) -> int:
     with db.get_engine(url).connect() as conn:
-        return dataversion.current(conn)
+        return dataversion.current(conn)[0]
 
 
 def test_a_committed_change_raises_the_data_version_and_a_rollback_or_a_read_does_not(demo_url: str) -> None:

@@ -34,6 +34,11 @@ def _sqlite_pragmas(dbapi_conn, _record) -> None:
     cur.close()
 
 
+# a web worker runs up to 8 requests at once (tinhgon.web.app.REQUEST_THREADS) and ends transactions
+# beside them: room for both without waiting; a CLI command uses one or two connections
+POOL = {"pool_size": 10, "max_overflow": 20}
+
+
 def make_engine(url: str | None = None) -> Engine:
     """An engine for the URL, refusing a malformed one with a clear message (exit 2)."""
     raw = database_url(url)
@@ -48,14 +53,14 @@ def make_engine(url: str | None = None) -> Engine:
         if db and db != ":memory:" and not Path(db).parent.exists():
             raise BadInput(f"thư mục của tệp cơ sở dữ liệu không tồn tại: {Path(db).parent}",
                            field="TINHGON_DATABASE_URL")
-        engine = create_engine(parsed, connect_args={"timeout": 30})
+        engine = create_engine(parsed, connect_args={"timeout": 30}, **POOL)
         event.listen(engine, "connect", _sqlite_pragmas)
         return engine
     if backend == "postgresql":
         if parsed.drivername == "postgresql":  # prefer psycopg 3 over the psycopg2 default
             parsed = parsed.set(drivername="postgresql+psycopg")
         try:
-            return create_engine(parsed, pool_pre_ping=True)
+            return create_engine(parsed, pool_pre_ping=True, **POOL)
         except ModuleNotFoundError as exc:
             raise Failure(f"thiếu trình điều khiển PostgreSQL ({exc.name}); cài: pip install 'tinhgon[postgres]'")\
                 from exc

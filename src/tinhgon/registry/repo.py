@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, or_, select
+from sqlalchemy import Connection, Date, and_, bindparam, func, or_, select
 
 from tinhgon.domain.lineage import EventKind, LegalBasis, LineageEvent
 from tinhgon.domain.people import Gender, Household, Person, TitleGroup, TitleHolding, TitleType
@@ -57,19 +57,53 @@ def row_to_unit(r: Any) -> Unit:
     )
 
 
+def _in_force_param(table: Any) -> Any:
+    """The validity test against a bound parameter :on, for statements built once and reused."""
+    on = bindparam("on", type_=Date)
+    return and_(or_(table.c.valid_from.is_(None), table.c.valid_from <= on),
+                or_(table.c.valid_to.is_(None), table.c.valid_to > on))
+
+
+# units_at's statements, one per combination of filters, built once: building a SELECT costs more
+# than running it on a page's worth of rows (every web request asks several times)
+_UNITS_AT: dict[tuple[bool, bool, bool, bool], Any] = {}
+
+
+def _units_at_stmt(level: bool, parents: bool, ids: bool, code: bool) -> Any:
+    key = (level, parents, ids, code)
+    stmt = _UNITS_AT.get(key)
+    if stmt is None:
+        q = select(UV).where(_in_force_param(UV))
+        if level:
+            q = q.where(UV.c.level == bindparam("level"))
+        if parents:
+            q = q.where(UV.c.parent_id.in_(bindparam("parent_ids", expanding=True)))
+        if ids:
+            q = q.where(UV.c.unit_id.in_(bindparam("unit_ids", expanding=True)))
+        if code:
+            q = q.where(UV.c.code == bindparam("code"))
+        stmt = _UNITS_AT[key] = q.order_by(UV.c.level, UV.c.code)
+    return stmt
+
+
 def units_at(conn: Connection, on: dt.date, *, level: Level | None = None,
              parent_ids: Iterable[int] | None = None, unit_ids: Iterable[int] | None = None,
              code: str | None = None) -> list[Unit]:
-    q = select(UV).where(in_force_clause(UV, on))
+    params: dict[str, Any] = {"on": on}
     if level is not None:
-        q = q.where(UV.c.level == level.value)
+        params["level"] = level.value
     if parent_ids is not None:
-        q = q.where(UV.c.parent_id.in_(list(parent_ids)))
+        params["parent_ids"] = list(parent_ids)
+        if not params["parent_ids"]:
+            return []
     if unit_ids is not None:
-        q = q.where(UV.c.unit_id.in_(list(unit_ids)))
+        params["unit_ids"] = list(unit_ids)
+        if not params["unit_ids"]:
+            return []
     if code is not None:
-        q = q.where(UV.c.code == code)
-    return [row_to_unit(r) for r in conn.execute(q.order_by(UV.c.level, UV.c.code))]
+        params["code"] = code
+    stmt = _units_at_stmt(level is not None, parent_ids is not None, unit_ids is not None, code is not None)
+    return [row_to_unit(r) for r in conn.execute(stmt, params)]
 
 
 def unit_at(conn: Connection, unit_id: int, on: dt.date) -> Unit | None:
@@ -280,14 +314,28 @@ def title_types(conn: Connection) -> dict[str, TitleType]:
 def holdings_at(conn: Connection, on: dt.date, unit_ids: Iterable[int] | None = None,
                 person_ids: Iterable[int] | None = None) -> list[TitleHolding]:
     H = s.title_holding
-    q = select(H).where(in_force_clause(H, on))
+    params: dict[str, Any] = {"on": on}
     if unit_ids is not None:
-        q = q.where(H.c.unit_id.in_(list(unit_ids)))
+        params["unit_ids"] = list(unit_ids)
     if person_ids is not None:
-        q = q.where(H.c.person_id.in_(list(person_ids)))
+        params["person_ids"] = list(person_ids)
+    if not all(params.get(k, True) for k in ("unit_ids", "person_ids")):
+        return []
+    key = (unit_ids is not None, person_ids is not None)
+    q = _HOLDINGS_AT.get(key)
+    if q is None:
+        q = select(H).where(_in_force_param(H))
+        if unit_ids is not None:
+            q = q.where(H.c.unit_id.in_(bindparam("unit_ids", expanding=True)))
+        if person_ids is not None:
+            q = q.where(H.c.person_id.in_(bindparam("person_ids", expanding=True)))
+        q = _HOLDINGS_AT[key] = q.order_by(H.c.unit_id, H.c.id)
     return [TitleHolding(id=r.id, person_id=r.person_id, title_code=r.title_code, unit_id=r.unit_id,
                          concurrent=bool(r.concurrent), valid_from=r.valid_from, valid_to=r.valid_to,
-                         decision=r.decision) for r in conn.execute(q.order_by(H.c.unit_id, H.c.id))]
+                         decision=r.decision) for r in conn.execute(q, params)]
+
+
+_HOLDINGS_AT: dict[tuple[bool, bool], Any] = {}
 
 
 def holdings_history(conn: Connection, unit_id: int) -> list[TitleHolding]:

@@ -23,6 +23,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, event, insert, select
 from sqlalchemy.sql.dml import Delete, Insert, Update
 
+from tinhgon.reliability import dataversion
 from tinhgon.reliability.tables import audit_log
 
 _actor: contextvars.ContextVar[str | None] = contextvars.ContextVar("tinhgon_actor", default=None)
@@ -217,18 +218,18 @@ def record_access(conn: Connection, action: str, what: str, *, unit_id: int | No
     info = _dump(detail or {}) if detail else None
     rows = [{**base, "person_id": pid, "after": info} for pid in ids]
     conn.info["tinhgon_in_audit"] = True
-    conn.info["tinhgon_access_log"] = True  # a read: the data version (dataversion.py) stays as it is
     try:
         for i in range(0, len(rows), 2000):
             conn.execute(insert(audit_log), rows[i:i + 2000])
     finally:
         conn.info["tinhgon_in_audit"] = False
-        conn.info["tinhgon_access_log"] = False
 
 
 def record_system(conn: Connection, what: str, table_name: str, summary: dict[str, Any]) -> None:
     """One entry for a bulk system load done with capture suspended (seed, demo, imports' summary)."""
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
+    # the rows themselves went in with capture suspended (some through COPY): say what changed
+    dataversion.mark_changed(conn, dataversion.domain_of(table_name))
     conn.info["tinhgon_in_audit"] = True
     try:
         conn.execute(insert(audit_log).values(

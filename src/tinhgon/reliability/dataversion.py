@@ -1,4 +1,4 @@
-"""A registry-wide data version: one counter, raised in the same transaction as every committed change.
+"""Registry-wide data versions: counters raised in the same transaction as every committed change.
 
 Web processes cache what they read (a unit's figures, scopes, accounts) keyed on this number, so a
 change committed by any process (another web worker, the CLI, an import) is seen by every process on
@@ -20,52 +20,79 @@ from tinhgon.reliability.tables import data_version
 
 # tables whose rows are not registry data: sessions, background jobs, settings, the counter itself
 VOLATILE = {"data_version", "alembic_version", "web_session", "web_job", "web_setting"}
+
+# Two counters, so that a ballot entered does not throw away every ward's cached page:
+REGISTRY = 1   # units and their versions, lineage, households, people, titles, holdings, accounts...
+ACTIVITY = 2   # work done on top of the registry: consultations and ballots, plans, staffing, dossiers,
+#                coordination, opinions. Caches of registry data never depend on these tables.
+# Any table not named here counts as REGISTRY, so a new table can only cause extra refreshes, never a
+# stale page.
+ACTIVITY_TABLES = frozenset({
+    "official", "consultation", "consultation_unit", "roll_entry", "consultation_round",
+    "consultation_round_unit", "candidate", "ballot",
+    "plan", "plan_group", "plan_member", "web_plan_step", "web_plan_lock",
+    "staffing_proposal", "staffing_pin", "staffing_decision",
+    "dossier", "dossier_step", "dossier_event", "dossier_document",
+    "coord_rule", "coord_rule_version", "coord_signing", "coord_signatory", "coord_evaluation",
+    "coord_evaluation_score", "delegation", "delegation_act", "governance_body",
+    "meeting_opinion",
+})
 _DIRTY = "tinhgon_dirty"
 _SEEN = "_tinhgon_version_seen"
 
 
-def mark_changed(conn: Connection) -> None:
-    """Say that this transaction changed registry data (for writes that bypass SQLAlchemy, e.g. COPY)."""
-    conn.info[_DIRTY] = True
+def domain_of(table_name: str) -> int:
+    return ACTIVITY if table_name in ACTIVITY_TABLES else REGISTRY
 
 
-def current(conn: Connection) -> int:
-    n = conn.execute(select(data_version.c.n).where(data_version.c.id == 1)).scalar()
-    return int(n or 0)
+def mark_changed(conn: Connection, domain: int = REGISTRY) -> None:
+    """Say that this transaction changed data (for writes that bypass SQLAlchemy, e.g. COPY)."""
+    conn.info.setdefault(_DIRTY, set()).add(domain)
 
 
-def seen(conn: Connection) -> int:
-    """The version read once by this Connection's current transaction (forgotten at commit or rollback)."""
+_CURRENT = select(data_version.c.id, data_version.c.n)  # built once: every web request reads it
+
+
+def current(conn: Connection) -> tuple[int, int]:
+    """(registry version, activity version) as committed now."""
+    got = dict(conn.execute(_CURRENT).all())
+    return int(got.get(REGISTRY, 0)), int(got.get(ACTIVITY, 0))
+
+
+def seen(conn: Connection) -> tuple[int, int]:
+    """The versions read once by this Connection's current transaction (forgotten at commit or rollback)."""
     v = conn.__dict__.get(_SEEN)
     if v is None:
         v = conn.__dict__[_SEEN] = current(conn)
-    return int(v)
+    return v
 
 
-def wrote(conn: Connection) -> bool:
-    """Whether the current transaction on CONN has changed registry data (not yet committed)."""
-    return bool(conn.info.get(_DIRTY))
+def wrote(conn: Connection, domain: int | None = None) -> bool:
+    """Whether the current transaction on CONN has changed data (of DOMAIN, or any), not yet committed."""
+    dirty = conn.info.get(_DIRTY) or set()
+    return bool(dirty) if domain is None else domain in dirty
 
 
 def _after_execute(conn: Connection, clauseelement: Any, multiparams: Any, params: Any,
                    execution_options: Any, result: Any) -> None:
-    if conn.info.get("tinhgon_access_log"):
-        return  # a logged read of personal data changes no data
     if isinstance(clauseelement, Insert | Update | Delete):
         name = getattr(clauseelement.table, "name", None)
-        if name not in VOLATILE:
-            conn.info[_DIRTY] = True
+        # an audit_log row follows the change it records (or is a logged read of personal data)
+        if name is None or (name not in VOLATILE and name != "audit_log"):
+            mark_changed(conn, domain_of(name) if name else REGISTRY)
     elif isinstance(clauseelement, str) and clauseelement.lstrip()[:6].lower() in ("insert", "update", "delete"):
-        conn.info[_DIRTY] = True
+        mark_changed(conn, REGISTRY)
 
 
 def _on_commit(conn: Connection) -> None:
     conn.__dict__.pop(_SEEN, None)
-    if conn.info.pop(_DIRTY, False):
+    dirty = conn.info.pop(_DIRTY, None)
+    if dirty:
         # straight on the driver's cursor: inside the commit no SQLAlchemy event must fire again
         cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
         try:
-            cursor.execute("UPDATE data_version SET n = n + 1 WHERE id = 1")
+            for domain in sorted(dirty):  # always in the same order: no deadlock between two commits
+                cursor.execute(f"UPDATE data_version SET n = n + 1 WHERE id = {int(domain)}")
         finally:
             cursor.close()
 

@@ -218,6 +218,7 @@ def api_edit(unit_id: int, body: EditIn, ctx: CtxDep) -> UnitDetailOut:
     ctx.need(ctx.account.role.edits_registry)
     changes = body.model_dump(exclude_unset=True, include={"name", "households", "population", "area_km2"})
     service.edit_unit(ctx.conn, unit.id, body.version_id, body.row_version, body.valid_from, changes)
+    ctx.commit()  # the edit is saved; the answer is read afterwards, without holding the write lock
     new = ctx.at(body.valid_from)
     return _detail(new, new.unit(unit.id))
 

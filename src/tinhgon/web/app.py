@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import os
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+import anyio.to_thread
 from fastapi import FastAPI, HTTPException, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
@@ -65,6 +68,19 @@ def _error(request: Request, status: int, message: str) -> Response:
     return render(request, "error.html", {"status": status, "message": message}, status_code=status)
 
 
+# Requests run in a pool of threads (the routes are plain functions over a blocking database driver).
+# Python runs one thread at a time per process: past a few threads, more only queue for the interpreter
+# lock and the connection pool, and every request in flight gets slower. Each worker process serves at
+# most this many requests at once; the rest wait their turn in order.
+REQUEST_THREADS = int(os.environ.get("TINHGON_REQUEST_THREADS", "8"))
+
+
+@asynccontextmanager
+async def _lifespan(_app: FastAPI) -> AsyncIterator[None]:
+    anyio.to_thread.current_default_thread_limiter().total_tokens = REQUEST_THREADS
+    yield
+
+
 def create_app(database_url: str | None = None) -> FastAPI:
     from tinhgon.web import api, integrations, views
 
@@ -72,7 +88,8 @@ def create_app(database_url: str | None = None) -> FastAPI:
     with engine.begin() as conn:
         secret = auth.secret_key(conn)
     app = FastAPI(title="tinhgon", version="1", description="Sắp xếp đơn vị hành chính cơ sở — REST API",
-                  docs_url="/api/docs", openapi_url="/api/v1/openapi.json", redoc_url=None)
+                  docs_url="/api/docs", openapi_url="/api/v1/openapi.json", redoc_url=None,
+                  lifespan=_lifespan)
     app.state.engine = engine
     app.state.templates = make_templates()
     app.state.jobs = JobRegistry()

@@ -179,6 +179,31 @@ def in_scope(conn: Connection, roots: frozenset[int], unit: Unit, on: dt.date) -
     return any(a in roots for a in _chain(conn, unit, on))
 
 
+def in_scope_ids(conn: Connection, roots: frozenset[int], units: list[Unit], on: dt.date) -> set[int]:
+    """The ids of UNITS that lie in scope: one query per level of the tree for the whole list (a tally
+    checks every unit of a consultation), not one per unit and level."""
+    inside = {u.id for u in units if u.id in roots}
+    # climb level by level: child -> its parent id on ON
+    pending = {u.id: u.parent_id for u in units if u.id not in inside and u.parent_id is not None}
+    parent_of: dict[int, int | None] = {}
+    for _depth in range(32):  # the tree has 4 levels; bad data with a cycle cannot loop for ever
+        if not pending:
+            break
+        for uid, pid in list(pending.items()):
+            if pid in roots:
+                inside.add(uid)
+                del pending[uid]
+        need = {pid for pid in pending.values() if pid is not None and pid not in parent_of}
+        if need:
+            for p in repo.units_at(conn, on, unit_ids=need):
+                parent_of[p.id] = p.parent_id
+            for pid in need - parent_of.keys():
+                parent_of[pid] = None  # not in force on ON: the climb ends there
+        moved = {uid: parent_of.get(pid) for uid, pid in pending.items() if pid is not None}
+        pending = {uid: pid for uid, pid in moved.items() if pid is not None}
+    return inside
+
+
 def root_units(conn: Connection, roots: frozenset[int], on: dt.date) -> list[Unit]:
     """The scope roots in force on ON, highest level first, leaving out any root already under another."""
     units = repo.units_at(conn, on, unit_ids=roots) if roots else []

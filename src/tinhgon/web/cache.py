@@ -1,10 +1,12 @@
 """What the web processes keep between requests, valid exactly as long as the data it was read from.
 
-Every entry is tied to the registry's data version (``tinhgon.reliability.dataversion``): one counter
+Every entry is tied to the registry's data version (``tinhgon.reliability.dataversion``): a counter
 that every committed change raises, whichever process made it (another web worker, the CLI, an
-import). A request reads the counter once; an entry stored under an older number is never served. So
-a unit's figures, scopes and accounts are read from the database once per change, not once per page,
-and no page ever shows data older than the request.
+import). Work on top of the registry (ballots, plans, staffing) raises a second counter instead, so
+entering a ballot does not throw away every ward's cached page. A request reads the counters once;
+an entry stored under an older number is never served. So a unit's figures, scopes and accounts are
+read from the database once per change, not once per page, and no page ever shows data older than
+the request.
 """
 
 from __future__ import annotations
@@ -64,33 +66,34 @@ class VersionedCache:
             self._data.clear()
 
 
-_CACHES: dict[str, VersionedCache] = {}
+_CACHES: dict[tuple[str, int], VersionedCache] = {}
 _CACHES_LOCK = threading.Lock()
 
 
-def for_connection(conn: Connection) -> VersionedCache:
-    """The cache of the database CONN is on (one per database URL in this process)."""
-    url = str(conn.engine.url)
-    cache = _CACHES.get(url)
+def for_connection(conn: Connection, domain: int = dataversion.REGISTRY) -> VersionedCache:
+    """The cache of DOMAIN's data on the database CONN is on (one per database URL in this process)."""
+    key = (str(conn.engine.url), domain)
+    cache = _CACHES.get(key)
     if cache is None:
         with _CACHES_LOCK:
-            cache = _CACHES.setdefault(url, VersionedCache())
+            cache = _CACHES.setdefault(key, VersionedCache())
     return cache
 
 
-def version_of(conn: Connection) -> int:
-    """The data version as this connection sees it (read once per transaction: one primary-key lookup)."""
-    return dataversion.seen(conn)
+def version_of(conn: Connection, domain: int = dataversion.REGISTRY) -> int:
+    """DOMAIN's data version as this connection sees it (read once per transaction: one small query)."""
+    return dataversion.seen(conn)[domain - 1]
 
 
-def memo(conn: Connection, key: Hashable, compute: Callable[[], T]) -> T:
-    """COMPUTE() once per data version for KEY, on CONN's database.
+def memo(conn: Connection, key: Hashable, compute: Callable[[], T], domain: int = dataversion.REGISTRY) -> T:
+    """COMPUTE() once per version of DOMAIN's data (by default the registry's: units, people, holdings,
+    accounts) for KEY, on CONN's database.
 
-    A transaction that has written sees its own uncommitted rows: what it reads is computed afresh and
-    never stored, so no other request can be shown data that may yet be rolled back."""
-    if dataversion.wrote(conn):
+    A transaction that has written that data sees its own uncommitted rows: what it reads is computed
+    afresh and never stored, so no other request can be shown data that may yet be rolled back."""
+    if dataversion.wrote(conn, domain):
         return compute()
-    return for_connection(conn).memo(version_of(conn), key, compute)
+    return for_connection(conn, domain).memo(version_of(conn, domain), key, compute)
 
 
 def clear_all() -> None:

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tinhgon.errors import BadInput
 from tinhgon.registry import repo
+from tinhgon.web import cache
 from tinhgon.web.context import CtxDep, require_csrf
 
 router = APIRouter()
@@ -38,7 +39,9 @@ def consultation_row(ctx: Any, cid: int) -> tuple[Any, set[int]]:
                                                 .where(ct.consultation_unit.c.consultation_id == cid))]
     on = row.held_on
     pctx = ctx.at(on)
-    inside = {u.id for u in repo.units_at(ctx.conn, on, unit_ids=unit_ids) if pctx.allows(u)} if unit_ids else set()
+    ids = tuple(sorted(unit_ids))
+    units = cache.memo(ctx.conn, ("units_at", ids, on), lambda: repo.units_at(ctx.conn, on, unit_ids=ids))
+    inside = cache.memo(ctx.conn, ("inside", ids, on, pctx.roots), lambda: pctx.allowed_ids(units)) if ids else set()
     if not inside:
         raise HTTPException(403, "Cuộc lấy ý kiến này nằm ngoài phạm vi tài khoản của bạn.")
     return row, inside
@@ -114,6 +117,7 @@ def _cast(ctx: Any, cid: int, household: str, choice: str) -> Any:
 def consult_cast(cid: int, ctx: CtxDep, household: Annotated[str, Form()], choice: Annotated[str, Form()]) -> Response:
     try:
         receipt = _cast(ctx, cid, household, choice)
+        ctx.commit()
         message, ok = f"Đã ghi phiếu của hộ {receipt.voter_code}: {receipt.choice.label_vi}.", True
     except BadInput as exc:
         message, ok = str(exc), False
@@ -199,5 +203,6 @@ def api_tally(cid: int, ctx: CtxDep) -> TallyOut:
              dependencies=CSRF, tags=["tinhgon"])
 def api_cast(cid: int, body: BallotIn, ctx: CtxDep) -> ReceiptOut:
     r = _cast(ctx, cid, body.household, body.choice)
+    ctx.commit()  # the ballot is saved; the tally in the answer is read without holding the round's lock
     return ReceiptOut(voter_code=r.voter_code, choice=r.choice.value, round_number=r.round_number,
                       tally=_tally_out(tally_view(ctx, cid)))

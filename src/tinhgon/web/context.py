@@ -5,10 +5,11 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import secrets
-from collections.abc import Iterator
-from dataclasses import dataclass
+from collections.abc import AsyncIterator
 from typing import Annotated
 
+import anyio
+import anyio.to_thread
 from fastapi import Depends, HTTPException, Request
 from sqlalchemy import Connection, Engine
 
@@ -78,15 +79,64 @@ def current_account(request: Request) -> Account:
         return _account(request, conn)
 
 
-@dataclass
+class _RequestDb:
+    """The request's one connection and account, opened on first use by the thread that runs the route.
+
+    Why not open it in the dependency: FastAPI runs a plain-function dependency and the route in two
+    separate trips to the thread pool. A connection taken in the first trip would be held while the
+    request waits for the second; under load every pooled connection ends up held by requests waiting
+    for a thread, while the threads wait for a connection. Opened here, a connection is held only while
+    a route runs and until its transaction ends (in a pool of its own, so it always ends)."""
+
+    def __init__(self, request: Request) -> None:
+        self.request = request
+        self.conn: Connection | None = None
+        self.account: Account | None = None
+
+    def open(self) -> Connection:
+        if self.conn is None:
+            conn = engine(self.request).connect()
+            conn.begin()
+            self.conn = conn
+            try:  # the account is checked on the same data the route reads
+                self.account = _account(self.request, conn)
+            except BaseException:
+                self.close(False)
+                raise
+        return self.conn
+
+    def close(self, ok: bool) -> None:
+        conn, self.conn = self.conn, None
+        if conn is None:
+            return
+        try:
+            if conn.in_transaction():
+                if ok:
+                    conn.commit()
+                else:
+                    conn.rollback()
+        finally:
+            conn.close()
+
+
 class Ctx:
     """What a route needs: the account, its scope on the date asked, and a connection."""
 
-    request: Request
-    account: Account
-    conn: Connection
-    on: dt.date
-    lang: str
+    def __init__(self, request: Request, db: _RequestDb, on: dt.date, lang: str) -> None:
+        self.request = request
+        self._db = db
+        self.on = on
+        self.lang = lang
+
+    @property
+    def conn(self) -> Connection:
+        return self._db.open()
+
+    @property
+    def account(self) -> Account:
+        self._db.open()
+        assert self._db.account is not None
+        return self._db.account
 
     @property
     def roots(self) -> frozenset[int]:
@@ -96,6 +146,10 @@ class Ctx:
 
     def allows(self, unit: Unit) -> bool:
         return auth.in_scope(self.conn, self.roots, unit, self.on)
+
+    def allowed_ids(self, units: list[Unit]) -> set[int]:
+        """The ids of UNITS inside the scope on the date asked (a few queries for the whole list)."""
+        return auth.in_scope_ids(self.conn, self.roots, units, self.on)
 
     def unit(self, unit_id: int) -> Unit:
         """The unit in force on the date asked, refused when it lies outside the account's scope."""
@@ -115,9 +169,16 @@ class Ctx:
         roots = auth.scope_roots(self.conn, self.account.scope_unit_id, day)
         return auth.in_scope(self.conn, roots, v, day)
 
+    def commit(self) -> None:
+        """Commit the request's writes now and go on reading in a new transaction. A write route calls it
+        as soon as its change is made, so the write lock (SQLite) or row locks (PostgreSQL) are held
+        for the write alone, not while the answer is computed and sent."""
+        self.conn.commit()
+        self.conn.begin()
+
     def at(self, day: dt.date) -> Ctx:
         """The same request looked at on another date (a plan is checked on its own date)."""
-        return Ctx(request=self.request, account=self.account, conn=self.conn, on=day, lang=self.lang)
+        return Ctx(self.request, self._db, day, self.lang)
 
     def need_personal(self) -> None:
         if not self.account.role.sees_personal_data:
@@ -132,14 +193,25 @@ class Ctx:
                           lambda: auth.root_units(self.conn, self.roots, self.on))
 
 
-def get_ctx(request: Request) -> Iterator[Ctx]:
+# ends the requests' transactions: a limiter of its own, so an ending never waits behind routes that
+# wait for a connection (see _RequestDb)
+_ENDINGS = anyio.CapacityLimiter(64)
+
+
+async def get_ctx(request: Request) -> AsyncIterator[Ctx]:
     if request.session.get("uid") is None:
         raise NotLoggedIn()
     on = service.parse_at(request.query_params.get("at"))
     # one connection for the whole request: the account, the scope and the page read the same data version
-    with engine(request).begin() as conn:
-        account = _account(request, conn)
-        yield Ctx(request=request, account=account, conn=conn, on=on, lang=lang_of(request))
+    db = _RequestDb(request)
+    try:
+        yield Ctx(request, db, on, lang_of(request))
+    except BaseException:
+        if db.conn is not None:
+            await anyio.to_thread.run_sync(db.close, False, limiter=_ENDINGS)
+        raise
+    if db.conn is not None:
+        await anyio.to_thread.run_sync(db.close, True, limiter=_ENDINGS)
 
 
 # "function" scope: the transaction commits before the response leaves, so a client that reads right

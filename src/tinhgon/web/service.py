@@ -155,6 +155,11 @@ def _lineage_rows(conn: Connection, items: list[tuple[int, bool, dt.date]], *, b
 
 
 def unit_detail(conn: Connection, unit: Unit, on: dt.date) -> UnitDetail:
+    """A unit's page: its versions, lineage both ways, children, holdings (read once per data version)."""
+    return cache.memo(conn, ("detail", unit.version_id, on), lambda: _unit_detail(conn, unit, on))
+
+
+def _unit_detail(conn: Connection, unit: Unit, on: dt.date) -> UnitDetail:
     return UnitDetail(
         unit=unit, history=repo.unit_history(conn, unit.id),
         predecessors=_lineage_rows(conn, repo.predecessors(conn, unit.id), before=True),

@@ -23,7 +23,7 @@ def upgrade() -> None:
         sa.Column("n", sa.BigInteger(), nullable=False),
         sa.PrimaryKeyConstraint("id", name=op.f("pk_data_version")),
     )
-    op.bulk_insert(table, [{"id": 1, "n": 0}])
+    op.bulk_insert(table, [{"id": 1, "n": 0}, {"id": 2, "n": 0}])  # 1 registry, 2 activity
 
 
 def downgrade() -> None:
