@@ -42,6 +42,27 @@ HERE = Path(__file__).resolve().parent
 CLIENTS = 50
 AT = "2025-06-30"
 WARD = "00115"
+
+
+class Scenario:
+    """Which database, ward, date and account the load runs on: the Long Biên demo by default, or the
+    Hà Nội-scale city of bench/hanoi_scale.py (--city-url)."""
+
+    def __init__(self, at: str, ward: str, username: str, password: str, name: str) -> None:
+        self.at, self.ward, self.username, self.password, self.name = at, ward, username, password, name
+
+
+DEMO = Scenario(AT, WARD, "quan.longbien", "tinhgon-demo", "the Long Biên demo (125,542 households)")
+CITY = Scenario("2026-01-02", "C0000", "bench.officer", "bench-officer-pw",
+                "the Hà Nội-scale city of bench/hanoi_scale.py (2,500,000 households)")
+
+
+def city_account(url: str) -> None:
+    """An officer who enters ballots and edits, over the whole city (it has no demo accounts)."""
+    env = {**os.environ, "TINHGON_DATABASE_URL": url}
+    subprocess.run([sys.executable, "-m", "tinhgon.cli", "users", "create", "--username", CITY.username,
+                    "--role", "commune_officer", "--scope", "01", "--at", CITY.at, "--password-stdin",
+                    "--replace"], input=CITY.password + "\n", text=True, env=env, check=True, capture_output=True)
 READ_KINDS = ("page", "dashboard API", "group API", "tally API")
 WRITE_KINDS = ("ballot", "edit")
 
@@ -61,25 +82,25 @@ def _tree_cpu(pid: int) -> float:
     return total
 
 
-def setup_consultation(url: str) -> int:
+def setup_consultation(url: str, sc: Scenario = DEMO) -> int:
     """One consultation over the ward's groups, through the CLI as an official would open it."""
     from sqlalchemy import select
 
     from tinhgon.registry import db, repo
 
     with db.get_engine(url).connect() as conn:
-        ward = repo.resolve_unit(conn, WARD, dt_date(AT))
-        groups = [u.code for u in repo.children(conn, ward.id, dt_date(AT))]
+        ward = repo.resolve_unit(conn, sc.ward, dt_date(sc.at))
+        groups = [u.code for u in repo.children(conn, ward.id, dt_date(sc.at))]
     env = {**os.environ, "TINHGON_DATABASE_URL": url}
-    cmd = [sys.executable, "-m", "tinhgon.cli", "consult", "create", "--name", "Bench: lấy ý kiến Thượng Thanh",
-           "--date", AT]
+    cmd = [sys.executable, "-m", "tinhgon.cli", "consult", "create", "--name", f"Bench: lấy ý kiến {ward.name}",
+           "--date", sc.at]
     for code in groups:
         cmd += ["--unit", code]
     subprocess.run(cmd, env=env, check=True, capture_output=True)
     from tinhgon.consult import tables as ct
 
     with db.get_engine(url).connect() as conn:
-        return int(conn.execute(select(ct.consultation.c.id).order_by(ct.consultation.c.id.desc())).scalar_one())
+        return int(conn.execute(select(ct.consultation.c.id).order_by(ct.consultation.c.id.desc()).limit(1)).scalar_one())
 
 
 def dt_date(text: str) -> Any:
@@ -126,28 +147,27 @@ def check_writes(url: str, cid: int, ballots_ok: set[str], edits_ok: dict[int, i
     return problems
 
 
-def measure(url: str, label: str, workers: int, rates: list[int], seconds: float) -> list[dict[str, Any]]:
-    cid = setup_consultation(url)
+def measure(url: str, label: str, workers: int, rates: list[int], seconds: float,
+            sc: Scenario = DEMO) -> list[dict[str, Any]]:
+    AT = sc.at
+    cid = setup_consultation(url, sc)
     codes = voter_codes(url, cid)
     proc, base = start_server(url, workers)
     port = int(base.rsplit(":", 1)[1])
     out: list[dict[str, Any]] = []
     try:
-        r = httpx.post(f"{base}/api/v1/auth/login", json={"username": "quan.longbien", "password": "tinhgon-demo"})
+        r = httpx.post(f"{base}/api/v1/auth/login", json={"username": sc.username, "password": sc.password})
         r.raise_for_status()
         csrf = r.json()["csrf_token"]
         cookie = "; ".join(f"{k}={v}" for k, v in r.cookies.items())
-        ward = httpx.get(f"{base}/api/v1/search", params={"q": WARD, "at": AT}, cookies=r.cookies).json()
+        ward = httpx.get(f"{base}/api/v1/search", params={"q": sc.ward, "at": AT}, cookies=r.cookies).json()
         ward_id = ward["units"][0]["id"]
         dash = httpx.get(f"{base}/api/v1/units/{ward_id}/dashboard", params={"at": AT}, cookies=r.cookies).json()
-        # groups of the other wards of Long Biên are edited; the consulted ward's groups are read
-        district = next(a for a in dash["ancestors"] if a["level"] == "district")
-        lb = httpx.get(f"{base}/api/v1/units/{district['id']}/dashboard", params={"at": AT},
-                       cookies=r.cookies).json()
+        # groups of the other wards under the same parent are edited; the consulted ward's groups are read
+        parent = httpx.get(f"{base}/api/v1/units/{dash['unit']['parent_id']}/dashboard", params={"at": AT},
+                           cookies=r.cookies).json()
         edit_groups: list[dict[str, Any]] = []
-        for w in lb["children"]:
-            if w["id"] == ward_id:
-                continue
+        for w in [c for c in parent["children"] if c["id"] != ward_id][:30]:
             wd = httpx.get(f"{base}/api/v1/units/{w['id']}/dashboard", params={"at": AT}, cookies=r.cookies).json()
             edit_groups += [c for c in wd["children"] if c["level"] == "residential_group"]
         read_groups = [c["id"] for c in dash["children"]]
@@ -246,7 +266,7 @@ def write_results(rows: list[dict[str, Any]], workers: int, seconds: float, cmd:
         "(each for a different household), edits 5 % (a group's households, with optimistic locking). "
         "Targets: p95 ≤ 100 ms reads, ≤ 300 ms writes, no errors. Latencies in ms.",
         "",
-        "| backend | rate (req/s) | achieved | reads p50 | reads p95 | reads max | writes p50 | writes p95 | "
+        "| database | rate (req/s) | achieved | reads p50 | reads p95 | reads max | writes p50 | writes p95 | "
         "writes max | errors | target met | writes checked in the database |",
         "|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|:-:|---|",
     ]
@@ -257,7 +277,7 @@ def write_results(rows: list[dict[str, Any]], workers: int, seconds: float, cmd:
                      f"{rd['max']:.0f} | {wr['p50']:.1f} | {wr['p95']:.1f} | {wr['max']:.0f} | {r['errors']} | "
                      f"{'yes' if ok else 'no'} | {r['check']} |")
     lines += ["", "Per kind (p50 / p95 / max ms, errors):", "",
-              "| backend | rate | " + " | ".join((*READ_KINDS, *WRITE_KINDS)) + " |",
+              "| database | rate | " + " | ".join((*READ_KINDS, *WRITE_KINDS)) + " |",
               "|---|---:|" + "---|" * (len(READ_KINDS) + len(WRITE_KINDS))]
     for r in rows:
         cells = []
@@ -285,18 +305,27 @@ def main() -> None:
     ap.add_argument("--rates", default="100,200", help="total request rates to run, comma-separated")
     ap.add_argument("--seconds", type=float, default=20.0, help="seconds per rate")
     ap.add_argument("--no-write", action="store_true", help="do not update bench/RESULTS.md")
+    ap.add_argument("--city", action="append", default=[],
+                    help="URL of a database built by bench/hanoi_scale.py: also measure there (it gets a "
+                         "consultation, an account and edits)")
+    ap.add_argument("--skip-demo", action="store_true", help="only the --city databases")
     args = ap.parse_args()
     rates = [int(x) for x in args.rates.split(",")]
     rows: list[dict[str, Any]] = []
-    with tempfile.TemporaryDirectory(prefix="tinhgon-bench-mixed-") as tmp:
-        url = f"sqlite:///{tmp}/demo.db"
-        build_demo(url)
-        rows += measure(url, "SQLite", args.workers, rates, args.seconds)
-    if args.postgres:
+    if not args.skip_demo:
+        with tempfile.TemporaryDirectory(prefix="tinhgon-bench-mixed-") as tmp:
+            url = f"sqlite:///{tmp}/demo.db"
+            build_demo(url)
+            rows += measure(url, "SQLite, demo", args.workers, rates, args.seconds)
+    for city in args.city:
+        city_account(city)
+        backend = "PostgreSQL" if city.startswith("postgresql") else "SQLite"
+        rows += measure(city, f"{backend}, Hà Nội-scale city", args.workers, rates, args.seconds, CITY)
+    if args.postgres and not args.skip_demo:
         pg = pg_database(args.postgres)
         try:
             build_demo(pg)
-            rows += measure(pg, "PostgreSQL", args.workers, rates, args.seconds)
+            rows += measure(pg, "PostgreSQL, demo", args.workers, rates, args.seconds)
         finally:
             from tinhgon.registry import db
 
@@ -304,6 +333,7 @@ def main() -> None:
             drop_pg(pg)
     if not args.no_write:
         cmd = "python bench/web_mixed_load.py" + (" --postgres URL" if args.postgres else "") + \
+            "".join(" --city URL" for _ in args.city) + (" --skip-demo" if args.skip_demo else "") + \
             (f" --rates {args.rates}" if args.rates != "100,200" else "")
         write_results(rows, args.workers, args.seconds, cmd)
 
