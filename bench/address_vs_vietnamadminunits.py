@@ -18,6 +18,7 @@ from __future__ import annotations
 import argparse
 import csv
 import datetime as dt
+import gc
 import json
 import os
 import sys
@@ -84,19 +85,24 @@ def main() -> None:
     body = [[r[h] for h in header] for r in rows]
     from vietnamadminunits import convert_address
 
+    engine = db.get_engine(url)
+    with engine.connect():
+        pass  # the engine and its pool exist before timing (as in `tinhgon address convert`)
+
     def ours_once() -> tuple[Any, ...]:
+        """The whole batch path: read the registry, then convert (name indexes are built on demand
+        inside the conversion, for the dates it needs)."""
+        gc.collect()  # both converters start on a clean heap (the previous pass's garbage is not billed)
         c0, t0 = time.process_time(), time.perf_counter()
-        with db.get_engine(url).connect() as conn:
+        with engine.connect() as conn:
             conv = Converter.from_connection(conn, to_day)   # a fresh converter: cold caches every time
-        t1 = time.perf_counter()
-        conv.snap.index(dt.date(2025, 6, 30))
-        conv.snap.index(to_day)
-        c2, t2 = time.process_time(), time.perf_counter()
+        c1, t1 = time.process_time(), time.perf_counter()
         result = convert_rows(conv, header, body, None)
-        c3, t3 = time.process_time(), time.perf_counter()
-        return conv, result, t1 - t0, t2 - t1, t3 - t2, c2 - c0, c3 - c2
+        c2, t2 = time.process_time(), time.perf_counter()
+        return conv, result, t1 - t0, t2 - t1, c1 - c0, c2 - c1
 
     def package_once() -> tuple[list[tuple[str, str, str]], float, float]:
+        gc.collect()
         cp0, tp0 = time.process_time(), time.perf_counter()
         out: list[tuple[str, str, str]] = []
         for r in rows:
@@ -113,12 +119,10 @@ def main() -> None:
         ours_runs.append(ours_once())
         pkg_runs.append(package_once())
     conv, (out_header, out_rows, counts) = ours_runs[0][0], ours_runs[0][1]
-    t_load = min(r[2] for r in ours_runs)
-    t_index = min(r[3] for r in ours_runs)
-    t_rows = min(r[4] for r in ours_runs)
-    c_setup = min(r[5] for r in ours_runs)
-    c_rows = min(r[6] for r in ours_runs)
-    t_ours = min(r[2] + r[3] + r[4] for r in ours_runs)
+    best = min(ours_runs, key=lambda r: r[2] + r[3])  # the best whole pass (not the best of each part)
+    t_load, t_rows = best[2], best[3]
+    t_ours = t_load + t_rows
+    best_cpu = min(ours_runs, key=lambda r: r[4] + r[5])
     theirs = pkg_runs[0][0]
     t_pkg = min(r[1] for r in pkg_runs)
     c_pkg = min(r[2] for r in pkg_runs)
@@ -165,20 +169,22 @@ def main() -> None:
         "agreement_pct": round(100 * agree / n, 3),
         "differences": len(diffs),
         "candidate_rule_violations": cand_violations,
+        # the best whole pass: reading the registry + converting (name indexes built inside)
         "tinhgon_seconds_total": round(t_ours, 3),
         "tinhgon_seconds_load_registry": round(t_load, 3),
-        "tinhgon_seconds_build_index": round(t_index, 3),
-        "tinhgon_seconds_convert": round(t_rows, 3),
-        "tinhgon_cpu_seconds_setup": round(c_setup, 3),
-        "tinhgon_cpu_seconds_convert": round(c_rows, 3),
+        "tinhgon_seconds_convert_with_indexes": round(t_rows, 3),
+        "tinhgon_cpu_seconds_total": round(best_cpu[4] + best_cpu[5], 3),
+        "tinhgon_cpu_seconds_load_registry": round(best_cpu[4], 3),
+        "tinhgon_cpu_seconds_convert_with_indexes": round(best_cpu[5], 3),
+        "tinhgon_passes_total_seconds": [round(r[2] + r[3], 3) for r in ours_runs],
         "package_seconds": round(t_pkg, 3),
         "package_cpu_seconds": round(c_pkg, 3),
-        "rows_per_second_tinhgon_convert": round(n / t_rows, 1),
+        "package_passes_seconds": [round(r[1], 3) for r in pkg_runs],
+        "rows_per_second_tinhgon_whole_path": round(n / t_ours, 1),
         "rows_per_second_package": round(n / t_pkg, 1),
-        "throughput_ratio_convert_wall": round(t_pkg / t_rows, 1),
-        "throughput_ratio_convert_cpu": round(c_pkg / c_rows, 1),
         "throughput_ratio_with_setup_wall": round(t_pkg / t_ours, 1),
-        "throughput_ratio_with_setup_cpu": round(c_pkg / (c_setup + c_rows), 1),
+        "throughput_ratio_with_setup_cpu": round(c_pkg / (best_cpu[4] + best_cpu[5]), 1),
+        "throughput_ratio_convert_only_wall": round(t_pkg / t_rows, 1),
         "load_average_at_end": [round(x, 2) for x in os.getloadavg()],
         "repeat": args.repeat,
         "python": sys.version.split()[0],

@@ -40,6 +40,65 @@ def test_tokenize_splits_glued_abbreviations_and_drops_leading_zeros() -> None:
     assert t.text[t.offset_of(3):] == "P. Ngọc Thụy"
 
 
+# The batch path takes short cuts (one C-level split instead of a regex, all texts folded at once, word
+# offsets found with str.find); each must give exactly what the general, word-by-word path gives.
+_TRICKY = ["Số 12 ngõ 5 Ngọc Thụy, tổ 3, P. Ngọc Thụy, Q. Long Biên, TP. Hà Nội", "P.05, Q3 TP.HCM", "F5; Q.10|HCM",
+           "Xã Ch'ơm, Tây Giang", "PHƯỜNG PHÚC XÁ QUẬN BA ĐÌNH HÀ NỘI", "tổ 05 p7 q 3", "x05 105 0 00 a12 12a",
+           "a_p5 x'p5 ab a'b", "Hoà / Hòa - (Thừa Thiên Huế)", "số ² tổ 5²", "İstanbul", "Σ σ ς", "漢字 ø",
+           "a\u0301\u0301", "Phường\u00a0Ngọc Thụy", "\u037e tổ", "", " , , ", "123456 viet nam vn"]
+
+
+def _random_texts(n: int, seed: int) -> list[str]:
+    import random
+
+    alphabet = ("aăâbcdđeêghiklmnoôơpqrstuưvxyAĐƠàáảãạằắẳẵặầấẩẫậèéẻẽẹềếểễệìíỉĩịòóỏõọồốổỗộờớởỡợùúủũụừứửữự"
+                "ỳýỷỹỵ0123456789 ,;.-/()'’_|\t:#&\"+!?ø漢\u0301\u0300Ωßǅ²İ\r")
+    rng = random.Random(seed)
+    return ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 30))) for _ in range(n)]
+
+
+def _general_keys(text: str) -> list[str]:
+    """The keys of the word-by-word path (no fast split), for texts that keep their length when folded."""
+    import unicodedata
+
+    from tinhgon.execute.normalize import _FOLD, folded_words
+
+    text = unicodedata.normalize("NFC", text)
+    return folded_words(text.lower().translate(_FOLD))
+
+
+def test_fast_split_gives_the_keys_of_the_general_path() -> None:
+    fast = 0
+    for text in [*_TRICKY, *_random_texts(3000, 8)]:
+        t = tokenize(text)
+        if t.folded_text is not None:  # the text kept its length when folded (else the slow path ran)
+            assert t.f == _general_keys(text), text
+        if t.exact:  # offsets found with str.find / rfind are the regex's
+            fast += 1
+            got = [t.offset_of(i) for i in range(len(t.f))]
+            assert got == tokenize(text).start, text
+    assert fast > 300  # the short cut was taken often enough to be tested
+
+
+def test_tokenize_many_is_tokenize_one_by_one() -> None:
+    from tinhgon.execute.normalize import tokenize_many
+
+    texts = [*_TRICKY, *_random_texts(2000, 9), "x\ny"]
+    for batch in (texts, texts[:-1], [t for t in texts if t.isascii()], _TRICKY[:1], []):
+        for a, b in zip(batch, tokenize_many(batch), strict=True):
+            t = tokenize(a)
+            assert (b.f, b.text, b.accents, b.folded_text, b.exact) == (t.f, t.text, t.accents, t.folded_text, t.exact)
+
+
+def test_names_folded_together_are_folded_alike() -> None:
+    from tinhgon.execute.normalize import fold_name, fold_name_lines
+
+    names = ["Ngọc Thụy", "5", "05", "Ch'ơm", "Bà Rịa - Vũng Tàu", "Tân Thành, A", "Phú Mỹ 2", "Ia H'Drai", "Đắk Lắk",
+             "漢", "A\u0301", ""]
+    for batch in (names, [n for n in names if n.isascii()], names[:3]):
+        assert fold_name_lines("\n".join(batch), len(batch)) == [fold_name(n) for n in batch]
+
+
 # --- conversion against the national seed ----------------------------------------------------------------
 
 def _converter(url: str) -> Converter:
@@ -144,6 +203,25 @@ def test_a_residential_group_of_the_demo_decides_a_split_ward(demo_url: str) -> 
     assert r.group is not None and r.group["code"] == g.code
     assert r.new_address.startswith("Số 7, ")
     assert new_parent.name in r.new_address
+
+
+def test_batch_fields_are_the_full_conversion(demo_url: str) -> None:
+    """What a batch writes (the short path) equals the full result, for every kind of outcome."""
+    with db.get_engine(demo_url).connect() as conn:
+        ward = repo.resolve_unit(conn, "00118", LEGACY, Level.COMMUNE)
+        number = repo.children(conn, ward.id, LEGACY)[2].name.rsplit(" ", 1)[1]
+    texts = ["P. Phúc Xá, Q. Ba Đình, Hà Nội", "phuong ngoc thuy long bien ha noi", "không có",
+             "phuong sa pa, sa pa, lao cai", f"Số 7, tổ {number}, P. Ngọc Thụy, Q. Long Biên, Hà Nội",
+             "Phường Hồng Hà, Thành phố Hà Nội", "X. Đông Phong, Bắc Ninh", "P.5 Q.3 TPHCM",
+             "Số 3 ngõ 2, P.Phúc Xá, HN"]
+    batch, full = _converter(demo_url), _converter(demo_url)
+    for text in texts:
+        r = full.convert(text)
+        want = (r.new_address, r.new_commune_code, r.new_province_code, ";".join(c.code for c in r.candidates),
+                r.status)
+        assert batch.fields(text) == want, text
+    assert {batch.fields(t)[4] for t in texts} >= {"converted", "split_candidates", "not_found", "ambiguous",
+                                                   "unchanged"}
 
 
 # --- command line ---------------------------------------------------------------------------------------

@@ -1,7 +1,9 @@
 """Old-to-new address conversion through the registry's lineage.
 
-The registry is read once into memory (every unit version and every lineage link: two queries), then
-an index of names per level is built for each date asked (cached). An address is parsed from its
+The registry is read once into memory (every unit version and every lineage link: two queries, rows
+taken as the driver gives them), then an index of names per level is built for each date asked, the
+first time it is asked (a batch folds all the names of a date in one pass, and all its addresses in
+another). An address is parsed from its
 right end: province → district → commune, each level optional, each name accent-insensitive and
 preceded or not by its kind ("Phường", "P.", "F.", "Q.", "TP."...). The commune found is a unit id
 valid on the address's date; its successors are followed to the target date. A split commune gives
@@ -12,10 +14,12 @@ from __future__ import annotations
 
 import datetime as dt
 import gc
+import re
 from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
+from operator import itemgetter
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
@@ -26,10 +30,13 @@ from tinhgon.execute.normalize import (
     PROVINCE_ALIASES,
     TRAILING_JUNK,
     Tokens,
+    fold_name,
+    fold_name_lines,
     group_rest,
     name_words,
     strip_kind,
     tokenize,
+    tokenize_many,
 )
 from tinhgon.registry import schema as s
 
@@ -42,7 +49,7 @@ class Version(NamedTuple):
     level: str
     code: str
     name: str
-    kind: str
+    kind: str                    # as stored; the index reads the kind from the name (see `_name_keys`)
     parent_id: int | None
     valid_from: dt.date | None
     valid_to: dt.date | None
@@ -70,19 +77,39 @@ def _no_cycle_collection() -> Iterator[None]:
             gc.enable()
 
 
+def _dates(values: Iterable[Any]) -> dict[Any, dt.date | None]:
+    """Raw date values → dates: SQLite gives text, PostgreSQL a date (a registry has few distinct dates)."""
+    return {v: (None if v is None else v if isinstance(v, dt.date) else dt.date.fromisoformat(str(v)[:10]))
+            for v in values}
+
+
 class Snapshot:
-    """Every unit version and lineage link of the registry, in memory."""
+    """Every unit version and lineage link of the registry, in memory.
+
+    Nothing is indexed up front: the units in force on a date, and the name index of a date, are
+    built the first time that date is asked (a batch usually needs the legacy date and, for the few
+    addresses already written the new way, the target date)."""
+
+    _DATES_KEPT = 16  # units in force are kept for this many dates (a web process asks a few)
 
     def __init__(self, versions: Iterable[Version], links: Iterable[tuple[int, Link]]) -> None:
-        self.versions: dict[int, list[Version]] = defaultdict(list)
+        # versions grouped by their validity interval: a registry has few distinct intervals, so the
+        # units in force on a date are a handful of dict merges, not one test per version
+        by_interval: dict[tuple[dt.date | None, dt.date | None], dict[int, Version]] = {}
         for v in versions:
-            self.versions[v.unit_id].append(v)
-        for lst in self.versions.values():
-            lst.sort(key=lambda v: v.valid_from or dt.date.min)
+            iv = (v.valid_from, v.valid_to)
+            group = by_interval.get(iv)
+            if group is None:
+                group = by_interval[iv] = {}
+            group[v.unit_id] = v
+        # merged in the order of valid_from: were two versions of a unit in force on one date (bad
+        # data), the later one would win, on every date alike
+        self._intervals = sorted(by_interval.items(), key=lambda kv: kv[0][0] or dt.date.min)
         self.successors: dict[int, list[Link]] = defaultdict(list)
         for from_id, link in links:
             self.successors[from_id].append(link)
         self._indexes: dict[dt.date, DateIndex] = {}
+        self._current: dict[dt.date, dict[int, Version]] = {}
 
     @classmethod
     def load(cls, conn: Connection) -> Snapshot:
@@ -92,28 +119,39 @@ class Snapshot:
     @classmethod
     def _load(cls, conn: Connection) -> Snapshot:
         UV, L, E = s.unit_version, s.lineage_link, s.lineage_event
-        # the kind a name is written with wins over the stored kind (a few source rows disagree with their name)
-        versions = [Version(uid, vid, level, code, name, _kind_of(name, kind, level), parent, vf, vt)
-                    for uid, vid, level, code, name, kind, parent, vf, vt in conn.execute(
-                        select(UV.c.unit_id, UV.c.id, UV.c.level, UV.c.code, UV.c.name, UV.c.kind,
-                               UV.c.parent_id, UV.c.valid_from, UV.c.valid_to))]
-        links = [(int(r.from_unit_id), Link(int(r.to_unit_id), bool(r.partial), bool(r.primary_successor),
-                                            r.effective_date))
-                 for r in conn.execute(
-                     select(L.c.from_unit_id, L.c.to_unit_id, L.c.partial, L.c.primary_successor, E.c.effective_date)
-                     .join(E, E.c.id == L.c.event_id)
-                     .where(L.c.from_unit_id.is_not(None), L.c.to_unit_id.is_not(None),
-                            L.c.from_unit_id != L.c.to_unit_id))]
+        # the SQL is compiled by SQLAlchemy for the connection's dialect and run without per-row result
+        # processing; dates (text on SQLite) are converted once per distinct value, booleans by bool()
+        q_versions = select(UV.c.unit_id, UV.c.id, UV.c.level, UV.c.code, UV.c.name, UV.c.kind,
+                            UV.c.parent_id, UV.c.valid_from, UV.c.valid_to)
+        rows = _raw(conn, q_versions)
+        q_links = (select(L.c.from_unit_id, L.c.to_unit_id, L.c.partial, L.c.primary_successor, E.c.effective_date)
+                   .join(E, E.c.id == L.c.event_id)
+                   .where(L.c.from_unit_id.is_not(None), L.c.to_unit_id.is_not(None),
+                          L.c.from_unit_id != L.c.to_unit_id))
+        link_rows = _raw(conn, q_links)
+        day = _dates({r[7] for r in rows} | {r[8] for r in rows} | {r[4] for r in link_rows}).__getitem__
+        new = tuple.__new__  # Version(...) without the Python-level __new__ of a named tuple
+        versions = [new(Version, (uid, vid, level, code, name, kind, parent, day(vf), day(vt)))
+                    for uid, vid, level, code, name, kind, parent, vf, vt in rows]
+        links = ((a, Link(b, bool(partial), bool(primary), day(eff)))  # type: ignore[arg-type]
+                 for a, b, partial, primary, eff in link_rows)
         return cls(versions, links)
 
+    def current(self, on: dt.date) -> dict[int, Version]:
+        """unit id → its version in force on ON."""
+        cur = self._current.get(on)
+        if cur is None:
+            cur = {}
+            for (vf, vt), group in self._intervals:
+                if (vf is None or vf <= on) and (vt is None or on < vt):
+                    cur.update(group)
+            if len(self._current) >= self._DATES_KEPT:
+                self._current.pop(next(iter(self._current)))
+            self._current[on] = cur
+        return cur
+
     def at(self, uid: int, on: dt.date) -> Version | None:
-        idx = self._indexes.get(on)
-        if idx is not None:
-            return idx.version.get(uid)
-        for v in self.versions.get(uid, ()):
-            if v.in_force(on):
-                return v
-        return None
+        return self.current(on).get(uid)
 
     def ancestor(self, uid: int, on: dt.date, level: str) -> Version | None:
         v = self.at(uid, on)
@@ -132,11 +170,24 @@ class Snapshot:
 
     def follow(self, uid: int, since: dt.date, until: dt.date) -> list[tuple[int, bool]]:
         """Units in force on UNTIL that UID (in force on SINCE) became: (unit id, primary along the way)."""
+        now = self.current(until)
+        if uid in now:
+            return [(uid, True)]
         out: dict[int, bool] = {}
+        links = self.successors.get(uid, ())
+        if len(links) == 1:  # the most common case: one successor, in force on UNTIL
+            ln = links[0]
+            if ln.to_id in now and since < ln.effective <= until:
+                return [(ln.to_id, ln.primary or not ln.partial)]
+        elif links and all(ln.to_id in now and since < ln.effective <= until for ln in links):
+            # the usual case, one step: every successor is in force on UNTIL
+            for ln in links:
+                out[ln.to_id] = out.get(ln.to_id, False) or ln.primary or not ln.partial
+            return sorted(out.items()) if len(out) > 1 else list(out.items())
         stack: list[tuple[int, dt.date, bool, int]] = [(uid, since, True, 0)]
         while stack:
             cur, day, primary, depth = stack.pop()
-            if self.at(cur, until) is not None:
+            if cur in now:
                 out[cur] = out.get(cur, False) or primary
                 continue
             if depth > 50:
@@ -147,85 +198,173 @@ class Snapshot:
         return sorted(out.items())
 
 
+
+def _raw(conn: Connection, stmt: Any) -> list[Any]:
+    """The rows of STMT as the driver gives them (plain tuples: no SQLAlchemy row objects), in the
+    connection's transaction."""
+    cursor = conn.connection.cursor()
+    try:
+        cursor.execute(str(stmt.compile(dialect=conn.dialect)))
+        return list(cursor.fetchall())
+    finally:
+        cursor.close()
+
+
 _NAME_KINDS = {"Thành phố": "thanh_pho_tinh", "Thị xã": "thi_xa", "Thị trấn": "thi_tran", "Đặc khu": "dac_khu",
                "Tỉnh": "tinh", "Quận": "quan", "Huyện": "huyen", "Phường": "phuong", "Xã": "xa"}
+# the kind a name starts with: a label followed by a space or the end of the name; one per line of
+# the names joined (an empty match where there is none), and the label with its space, to strip
+_NAME_KIND_AT_START = re.compile("^(?:(" + "|".join(_NAME_KINDS) + ")(?= |$))?", re.MULTILINE)
+_NAME_KIND_PREFIX = re.compile("^(?:" + "|".join(_NAME_KINDS) + ") ", re.MULTILINE)
 
 
-def _kind_of(name: str, stored: str, level: str) -> str:
-    """The kind a name is written with ('Phường 5' is a phường whatever the source says)."""
-    if level == "residential_group":
-        return stored
-    parts = name.split(" ", 2)
-    k = _NAME_KINDS.get(" ".join(parts[:2])) or _NAME_KINDS.get(parts[0])
-    if k is None or (k == "thanh_pho_tinh" and stored == "thanh_pho_tw"):
-        return stored
-    return k
+def _name_keys(vs: list[Version]) -> list[tuple[str, tuple[str, ...]]]:
+    """For each version: the kind its name is written with ('Phường 5' is a phường whatever the source
+    says; a residential group keeps its stored kind), and the folded words of the name without its
+    kind, as `tokenize(strip_kind(name))` gives them without separators. All the names are joined,
+    one a line, and worked on at once; each is then split at spaces unless it holds something that
+    needs `tokenize`."""
+    names = [v.name for v in vs]
+    joined = "\n".join(names)
+    if len(names) < 2 or joined.count("\n") != len(names) - 1:  # a name with a line break: one by one
+        return [(_name_kind(v, m.group(1) if (m := _NAME_KIND_AT_START.match(v.name)) else None),
+                 fold_name(strip_kind(v.name))) for v in vs]
+    labels = _NAME_KIND_AT_START.findall(joined)
+    rests = _NAME_KIND_PREFIX.sub("", joined)
+    keys = fold_name_lines(rests, len(names))
+    return [(_name_kind(v, label), key) for v, label, key in zip(vs, labels, keys, strict=True)]
+
+
+def _name_kind(v: Version, label: str | None) -> str:
+    if not label or v.level == "residential_group":
+        return v.kind
+    k = _NAME_KINDS[label]
+    return v.kind if k == "thanh_pho_tinh" and v.kind == "thanh_pho_tw" else k
+
+
+class LevelNames:
+    """The names of every unit of one level in force on one date: folded words → units. A span of an
+    address is looked up only with a length that some name ending with its last word has, and only if
+    its first word starts some name: most spans are refused without building a key."""
+
+    __slots__ = ("_under", "first", "lengths", "units")
+
+    def __init__(self, names: Iterable[tuple[tuple[str, ...], int]]) -> None:
+        units: dict[tuple[str, ...], list[int]] = {}
+        for key, uid in names:
+            lst = units.get(key)
+            if lst is None:
+                units[key] = [uid]
+            else:
+                lst.append(uid)
+        self.units = units
+        self.first = frozenset(k[0] for k in units)
+        lengths: dict[str, set[int]] = defaultdict(set)
+        for k in units:
+            lengths[k[-1]].add(len(k))
+        self.lengths = {w: tuple(sorted(ns, reverse=True)) for w, ns in lengths.items()}
+        self._under: dict[tuple[str, ...], dict[int, list[int]]] = {}
+
+    def under(self, key: tuple[str, ...], idx: DateIndex) -> dict[int, list[int]]:
+        """The units named KEY by each unit above them (worked out once per name, for common names)."""
+        hit = self._under.get(key)
+        if hit is None:
+            hit = self._under[key] = {}
+            for u in self.units[key]:
+                p, depth = idx.parent.get(u), 0
+                while p is not None and depth < 8:
+                    hit.setdefault(p, []).append(u)
+                    p, depth = idx.parent.get(p), depth + 1
+        return hit
+
+    def __bool__(self) -> bool:
+        return bool(self.units)
 
 
 class DateIndex:
-    """Names of the units in force on one date, by level and by the units they lie in."""
+    """Names of the units in force on one date, by level; a unit is found under a unit above it by
+    walking up its parents (no table per district or province: far fewer objects to build)."""
 
     def __init__(self, snap: Snapshot, on: dt.date) -> None:
         self.on = on
-        self.provinces: dict[tuple[str, ...], list[int]] = defaultdict(list)
-        self.districts_in: dict[int | None, dict[tuple[str, ...], list[int]]] = defaultdict(lambda: defaultdict(list))
-        self.communes_in: dict[int | None, dict[tuple[str, ...], list[int]]] = defaultdict(lambda: defaultdict(list))
-        self.groups_in: dict[int, dict[tuple[str, ...], list[int]]] = defaultdict(lambda: defaultdict(list))
         self._accented: dict[int, tuple[str, ...]] = {}
-        self.kind: dict[int, str] = {}
-        self.version: dict[int, Version] = {}
-        current = {uid: v for uid, vs in snap.versions.items() for v in vs if v.in_force(on)}
-        self.version = current
-        self.kind = {uid: v.kind for uid, v in current.items()}
-
-        def ancestors(v: Version) -> list[int]:
-            out = []
-            seen = {v.unit_id}
-            p = v.parent_id
-            while p is not None and p not in seen and p in current:
-                out.append(p)
-                seen.add(p)
-                p = current[p].parent_id
-            return out
-
+        current = self.version = snap.current(on)
+        groups: list[Version] = []
+        named: list[Version] = []
+        for v in current.values():
+            (groups if v.level == "residential_group" else named).append(v)
+        keys = _name_keys(named)
+        self.kind: dict[int, str] = {v.unit_id: kind for v, (kind, _) in zip(named, keys, strict=True)}
+        for v in groups:
+            self.kind[v.unit_id] = v.kind
+        # the parent of each unit in force, when the parent is in force too
+        self.parent: dict[int, int] = {uid: v.parent_id for uid, v in current.items()
+                                       if v.parent_id is not None and v.parent_id in current and v.parent_id != uid}
+        self.grandparent: dict[int, int] = {uid: g for uid, p in self.parent.items()
+                                            if (g := self.parent.get(p)) is not None}
+        # the units with a unit in force three or more levels up (residential groups, usually none
+        # of the named levels): only these need `within` past the grandparent
+        self.deep: frozenset[int] = frozenset(uid for uid, g in self.grandparent.items() if g in self.parent)
+        by_level: dict[str, list[tuple[tuple[str, ...], int]]] = {"province": [], "district": [], "commune": []}
+        for v, (_, key) in zip(named, keys, strict=True):
+            if key:  # a name of nothing but its kind: no span can name it
+                lst = by_level.get(v.level)
+                if lst is not None:
+                    lst.append((key, v.unit_id))
+        province_names = by_level["province"]
+        official = {key: [u for k, u in province_names if k == key] for key in {k for k, _ in province_names}}
+        for alias, name in PROVINCE_ALIASES.items():
+            if name in official and alias not in official:
+                province_names.extend((alias, u) for u in official[name])
+        self.provinces = LevelNames(province_names)
+        self.districts = LevelNames(by_level["district"])
+        self.communes = LevelNames(by_level["commune"])
+        # the units that have districts / communes under them (a parse skips the others at once)
+        self.holds_districts = self._above(u for _, u in by_level["district"])
+        self.holds_communes = self._above(u for _, u in by_level["commune"])
+        # residential groups by their distinctive words, under their commune
+        self.groups_in: dict[int, dict[tuple[str, ...], list[int]]] = {}
         group_numbers: dict[int, dict[str, list[int]]] = defaultdict(lambda: defaultdict(list))
-        for uid, v in current.items():
-            if v.level == "residential_group":
-                if v.parent_id is not None:
-                    rest = group_rest(v.name)
-                    self.groups_in[v.parent_id][rest].append(uid)
-                    if rest and rest[0].isdigit():
-                        group_numbers[v.parent_id][rest[0]].append(uid)
-                continue
-            folded = tuple(f for f in tokenize(strip_kind(v.name)).f if f != ",")
-            if v.level == "province":
-                self.provinces[folded].append(uid)
-            elif v.level == "district":
-                self.districts_in[None][folded].append(uid)
-                for a in ancestors(v):
-                    self.districts_in[a][folded].append(uid)
-            elif v.level == "commune":
-                self.communes_in[None][folded].append(uid)
-                for a in ancestors(v):
-                    self.communes_in[a][folded].append(uid)
+        for v in groups:
+            if v.parent_id is not None:
+                rest = group_rest(v.name)
+                self.groups_in.setdefault(v.parent_id, {}).setdefault(rest, []).append(v.unit_id)
+                if rest and rest[0].isdigit():
+                    group_numbers[v.parent_id][rest[0]].append(v.unit_id)
         # "tổ 3" names "Tổ dân phố số 3 Ngọc Thụy" when it is the only group numbered 3 in its commune
         for parent, nums in group_numbers.items():
             for num, uids in nums.items():
                 if len(uids) == 1 and (num,) not in self.groups_in[parent]:
-                    self.groups_in[parent][(num,)].append(uids[0])
-        for alias, official in PROVINCE_ALIASES.items():
-            if official in self.provinces and alias not in self.provinces:
-                self.provinces[alias] = list(self.provinces[official])
-        # first and last words of every name: most spans are refused without building a key
-        names = [*self.provinces, *self.districts_in[None], *self.communes_in[None]]
-        self.first_words = frozenset(k[0] for k in names if k)
-        self.last_words = frozenset(k[-1] for k in names if k)
-        lengths: dict[str, set[int]] = defaultdict(set)
-        for k in names:
-            if k:
-                lengths[k[-1]].add(len(k))
-        self.lengths_by_last = {w: tuple(sorted(ns, reverse=True)) for w, ns in lengths.items()}
-        self.maxlen = max((len(k) for k in names), default=1)
+                    self.groups_in[parent][(num,)] = [uids[0]]
+        # last words of every name: "the kind word may also end the name before" needs them
+        self.last_words = frozenset([*self.provinces.lengths, *self.districts.lengths, *self.communes.lengths])
+        self.maxlen = max((len(k) for t in (self.provinces, self.districts, self.communes) for k in t.units),
+                          default=1)
+        self.level_max = 13 + 0.1 * self.maxlen   # the most one level of a parse can add
+
+    def _above(self, uids: Iterable[int]) -> set[int | None]:
+        out: set[int | None] = {None}
+        parent = self.parent
+        for uid in uids:
+            p, depth = parent.get(uid), 0
+            while p is not None and p not in out and depth < 8:
+                out.add(p)
+                p, depth = parent.get(p), depth + 1
+        return out
+
+    def within(self, uid: int, scope: int, skip: int = 0) -> bool:
+        """UID lies in SCOPE on this date (SCOPE is one of the units above it, in force), looking above
+        the SKIP nearest ones."""
+        parent = self.parent
+        p = parent.get(uid)
+        depth = 0
+        while p is not None and depth < skip:
+            p, depth = parent.get(p), depth + 1
+        while p is not None and depth < 8:
+            if p == scope:
+                return True
+            p, depth = parent.get(p), depth + 1
+        return False
 
     def accented(self, uid: int) -> tuple[str, ...]:
         """Accented keys of a unit's name, worked out when a tie must be broken."""
@@ -239,63 +378,83 @@ class DateIndex:
 
 # a match: (unit id, first token with its kind word, score)
 _Match = tuple[int, int, float]
+_score = itemgetter(2)  # sorted best first; equal scores keep the order found
 
 
-def _kind_prefix(f: list[str], s: int) -> tuple[frozenset[str] | None, int]:
-    if s >= 2:
-        kinds = KIND_WORDS.get((f[s - 2], f[s - 1]))
-        if kinds is not None:
-            return kinds, s - 2
-    if s >= 1:
-        kinds = KIND_WORDS.get((f[s - 1],))
-        if kinds is not None:
-            return kinds, s - 1
-    return None, s
+# kind words before a name (see `_matches`): one word by the word itself (no tuple to build), two words by the second
+# word first ("thanh pho", "thi xa", "thi tran", "dac khu") so that most positions are refused at once
+_KIND_ONE_WORD = {k[0]: v for k, v in KIND_WORDS.items() if len(k) == 1}
+_KIND_SECOND_WORDS = frozenset(k[1] for k in KIND_WORDS if len(k) == 2)
 
 
-def _matches(tx: Tokens, end: int, table: dict[tuple[str, ...], list[int]], idx: DateIndex) -> list[_Match]:
+def _matches(tx: Tokens, end: int, names: LevelNames, scope: int | None, idx: DateIndex) -> list[_Match]:
+    """Units of one level (under SCOPE when given) whose name ends at word END (separators before END
+    skipped), with where their kind word starts and a score, longest names first."""
     f = tx.f
     e = end
     while e > 0 and f[e - 1] == ",":
         e -= 1
     if e == 0:
         return []
-    lens = idx.lengths_by_last.get(f[e - 1])
+    lens = names.lengths.get(f[e - 1])
     if lens is None:
         return []
-    first = idx.first_words
-    last = idx.last_words
+    first = names.first
+    units = names.units
+    kind_of = idx.kind
     out: list[_Match] = []
-    assert tx.runs is not None
-    run = tx.runs[e]
     for n in lens:
-        if n > run or f[e - n] not in first:
+        s0 = e - n
+        if s0 < 0 or f[s0] not in first:
             continue
-        key = tuple(f[e - n:e])
-        uids = table.get(key)
+        key = (f[s0],) if n == 1 else tuple(f[s0:e])
+        uids = units.get(key)
         if not uids:
             continue
+        if scope is not None:  # the parent or grandparent is the scope, or a unit further up is
+            deep = idx.deep
+            if len(uids) == 1:  # the usual case, without building a list
+                u = uids[0]
+                if not (idx.parent.get(u) == scope or idx.grandparent.get(u) == scope
+                        or (u in deep and idx.within(u, scope, 2))):
+                    continue
+            elif len(uids) > 4:  # a common name ("Tân Thành", "Phường 1"): its units by scope, once
+                uids = names.under(key, idx).get(scope, [])
+                if not uids:
+                    continue
+            else:
+                pget, gget = idx.parent.get, idx.grandparent.get
+                uids = [u for u in uids
+                        if pget(u) == scope or gget(u) == scope or (u in deep and idx.within(u, scope, 2))]
+                if not uids:
+                    continue
         if len(uids) > 1 and tx.accents:
-            acc = tuple(tx.accented(i) for i in range(e - n, e))
+            acc = tuple(tx.accented(i) for i in range(s0, e))
             exact = [u for u in uids if idx.accented(u) == acc]
             if exact:
                 uids = exact
-        s0 = e - n
-        kinds, ps = _kind_prefix(f, s0)
-        boundary = s0 == 0 or f[s0 - 1] == ","
+        # the kind word before the name
+        kinds, ps = None, s0
+        if s0 >= 2 and f[s0 - 1] in _KIND_SECOND_WORDS:
+            kinds = KIND_WORDS.get((f[s0 - 2], f[s0 - 1]))
+            if kinds is not None:
+                ps = s0 - 2
+        if kinds is None and s0 >= 1:
+            kinds = _KIND_ONE_WORD.get(f[s0 - 1])
+            if kinds is not None:
+                ps = s0 - 1
         numeric = key[0].isdigit() and all(k.isdigit() for k in key)
         for uid in uids:
-            kind = idx.kind[uid]
-            if kinds is not None and kind in kinds:
+            if kinds is not None and kind_of[uid] in kinds:
                 out.append((uid, ps, 3 + 0.1 * n))
                 # the kind word may also end the name before ("... Thành phố Hà Tĩnh Tỉnh Hà Tĩnh", no commas)
-                if not numeric and s0 > 0 and f[s0 - 1] in last:
+                if not numeric and s0 > 0 and f[s0 - 1] in idx.last_words:
                     out.append((uid, s0, 0.1 * n))
             else:
                 if numeric:  # "5" alone is a house number; "Phường 5" needs its kind word
                     continue
-                score = (1 if boundary else 0) + 0.1 * n
-                if kinds is not None and not (ps > 0 and f[ps - 1] != "," and f[s0 - 1] in last):
+                score = (1 if s0 == 0 or f[s0 - 1] == "," else 0) + 0.1 * n
+                if kinds is not None and not (ps > 0 and f[ps - 1] != "," and f[s0 - 1] in idx.last_words):
                     # a kind word that does not fit (and cannot end the name before: "Xã Tứ Xã Phú Thọ"):
                     # worse than leaving the level out
                     score -= 12
@@ -315,9 +474,14 @@ class Parsed:
     ties: list[int] = field(default_factory=list)  # other communes that fit as well (ambiguous)
 
 
+_JUNK_LAST = frozenset(j[-1] for j in TRAILING_JUNK)
+
+
 def _strip_junk(tokens: Tokens) -> int:
     f = tokens.f
     end = len(f)
+    if end and f[-1] != "," and f[-1] not in _JUNK_LAST and not (len(f[-1]) >= 5 and f[-1].isdigit()):
+        return end  # the usual case: nothing to strip
     changed = True
     while changed:
         changed = False
@@ -337,20 +501,15 @@ def parse(tokens: Tokens, idx: DateIndex) -> Parsed | None:
     if end == 0:
         return None
     tx = tokens
-    if tx.runs is None:
-        runs = [0]
-        for w in tx.f:  # runs[e]: words since the last separator before position e
-            runs.append(0 if w == "," else runs[-1] + 1)
-        tx.runs = runs
     best: dict[int, tuple[float, int | None, int | None, int]] = {}
     top = float("-inf")
-    level_max = 13 + 0.1 * idx.maxlen   # the most one level can add
-    prov_opts: list[_Match | None] = list(_matches(tx, end, idx.provinces, idx))
+    level_max = idx.level_max
+    prov_opts: list[_Match | None] = _matches(tx, end, idx.provinces, None, idx)  # type: ignore[assignment]
     if len(prov_opts) > 1:
-        prov_opts.sort(key=lambda m: -m[2])  # type: ignore[index]
+        prov_opts.sort(key=_score, reverse=True)  # type: ignore[arg-type]
     prov_opts.append(None)
-    districts_in, communes_in = idx.districts_in, idx.communes_in
-    empty: dict[tuple[str, ...], list[int]] = {}
+    districts, communes = idx.districts, idx.communes
+    holds_districts, holds_communes = idx.holds_districts, idx.holds_communes
     for pm in prov_opts:
         if pm is None:
             ps, e1, pid = 0.0, end, None
@@ -358,9 +517,10 @@ def parse(tokens: Tokens, idx: DateIndex) -> Parsed | None:
             ps, e1, pid = 10 + pm[2], pm[1], pm[0]
         if ps + 2 * level_max < top:
             continue  # this branch cannot beat what was found (ties are kept: they mean ambiguity)
-        dopts: list[_Match | None] = list(_matches(tx, e1, districts_in.get(pid, empty), idx))
+        dopts: list[_Match | None] = (_matches(tx, e1, districts, pid, idx)  # type: ignore[assignment]
+                                      if pid in holds_districts else [])
         if len(dopts) > 1:
-            dopts.sort(key=lambda m: -m[2])  # type: ignore[index]
+            dopts.sort(key=_score, reverse=True)  # type: ignore[arg-type]
         dopts.append(None)
         for dm in dopts:
             if dm is None:
@@ -369,9 +529,9 @@ def parse(tokens: Tokens, idx: DateIndex) -> Parsed | None:
             else:
                 ds, e2, did = 10 + dm[2], dm[1], dm[0]
                 scope = did
-            if ps + ds + level_max < top:
+            if ps + ds + level_max < top or scope not in holds_communes:
                 continue
-            for cuid, cstart, cscore in _matches(tx, e2, communes_in.get(scope, empty), idx):
+            for cuid, cstart, cscore in _matches(tx, e2, communes, scope, idx):
                 if scope is None and cscore < 1:
                     continue  # a name found anywhere in the country must at least stand on its own
                 total = ps + ds + 10 + cscore
@@ -382,11 +542,15 @@ def parse(tokens: Tokens, idx: DateIndex) -> Parsed | None:
                         top = total
     if not best:
         return None
-    winners = sorted(uid for uid, v in best.items() if v[0] >= top - 1e-9)
-    uid = winners[0]
-    total, did, pid, start = best[uid]
-    out = Parsed(commune=uid, district=did, province=pid, start=start, score=total, ties=winners[1:])
-    if not out.ties:
+    if len(best) == 1:
+        uid, (total, did, pid, start) = next(iter(best.items()))
+        out = Parsed(uid, did, pid, start, total, None, None, [])
+    else:
+        winners = sorted(uid for uid, v in best.items() if v[0] >= top - 1e-9)
+        uid = winners[0]
+        total, did, pid, start = best[uid]
+        out = Parsed(uid, did, pid, start, total, None, None, winners[1:])
+    if not out.ties and uid in idx.groups_in:
         _find_group(tokens, out, idx)
     return out
 
@@ -483,7 +647,7 @@ class Conversion:
 
 # what a commune alone gives: status, new code, province code, chains of names, candidates (code, name, province,
 # default)
-_Outcome = tuple[str, str, str, list[str], list[tuple[str, str, str, bool]]]
+_Outcome = tuple[str, str, str, tuple[str, ...], tuple[tuple[str, str, str, bool], ...]]
 
 
 class Converter:
@@ -493,11 +657,14 @@ class Converter:
         self.snap = snap
         self.to = to or dt.date.today()
         self._cache: dict[tuple[str, dt.date | None], Conversion] = {}
-        self._follow: dict[tuple[int, dt.date], list[tuple[int, bool]]] = {}
+        # caches by date, then by unit or text: no key tuple kept per entry (fewer objects for the
+        # garbage collector to walk after a large batch)
+        self._follow: dict[dt.date, dict[int, list[tuple[int, bool]]]] = {}
         self._prov: dict[int, str] = {}
         self._described: dict[tuple[int | None, dt.date], dict[str, Any]] = {}
         self._suffix: dict[int, str] = {}
-        self._outcomes: dict[tuple[int, dt.date], _Outcome] = {}
+        self._outcomes: dict[dt.date, dict[int, _Outcome]] = {}
+        self._fields: dict[dt.date | None, dict[str, tuple[str, str, str, str, str]]] = {}
 
     @classmethod
     def from_connection(cls, conn: Connection, to: dt.date | None = None) -> Converter:
@@ -511,9 +678,43 @@ class Converter:
             self._cache[key] = hit
         return hit
 
-    def _convert(self, address: str, at: dt.date | None) -> Conversion:
-        tokens = tokenize(address)
-        address = tokens.text  # in NFC: the offsets refer to it
+    def fields(self, address: str, at: dt.date | None = None, tokens: Tokens | None = None
+               ) -> tuple[str, str, str, str, str]:
+        """What a batch writes for ADDRESS: new address, new commune code, new province code, candidate
+        codes (';'-separated) and status. The same answer as `convert`, without building the full
+        result in the usual case (a commune named, no residential group, no tie); cached per address.
+        TOKENS, when given, are `tokenize(address)` made beforehand (a batch folds all its texts at once)."""
+        cache = self._fields.get(at)
+        if cache is None:
+            cache = self._fields[at] = {}
+        hit = cache.get(address)
+        if hit is None:
+            hit = cache[address] = self._fields_uncached(address, at, tokens)
+        return hit
+
+    def _fields_uncached(self, address: str, at: dt.date | None, tokens: Tokens | None
+                         ) -> tuple[str, str, str, str, str]:
+        tokens, day, parsed = self._read(address, at, tokens)
+        if parsed is None or parsed.ties or parsed.group is not None:
+            r = self._cache.get((address, at))
+            if r is None:
+                r = self._cache[(address, at)] = self._finish(tokens, day, parsed)
+            return (r.new_address, r.new_commune_code, r.new_province_code,
+                    ";".join(c.code for c in r.candidates), r.status)
+        assert parsed.commune is not None
+        status, code, province, suffixes, candidates = self._outcome_cached(parsed.commune, day)
+        if status == "split_candidates":
+            return "", "", province, ";".join(c[0] for c in candidates), status
+        if status == "not_found":
+            return "", "", "", "", status
+        lead = _street_parts(self._street(tokens.text, tokens, parsed))
+        return lead + suffixes[0], code, province, "", status
+
+    def _read(self, address: str, at: dt.date | None, tokens: Tokens | None = None
+              ) -> tuple[Tokens, dt.date, Parsed | None]:
+        """The address's words, the date it is read on and what it names."""
+        if tokens is None:
+            tokens = tokenize(address)
         day = at or LEGACY_DAY
         parsed = parse(tokens, self.snap.index(day))
         if at is None and self.to != day and (parsed is None or parsed.score < 2 * 13):
@@ -521,6 +722,13 @@ class Converter:
             alt = parse(tokens, self.snap.index(self.to))
             if alt is not None and not alt.ties and (parsed is None or alt.score > parsed.score):
                 parsed, day = alt, self.to
+        return tokens, day, parsed
+
+    def _convert(self, address: str, at: dt.date | None) -> Conversion:
+        return self._finish(*self._read(address, at))
+
+    def _finish(self, tokens: Tokens, day: dt.date, parsed: Parsed | None) -> Conversion:
+        address = tokens.text  # in NFC: the offsets refer to it
         if parsed is None:
             return Conversion(address, day, self.to, "not_found",
                               note="không nhận ra đơn vị cấp xã trong địa chỉ")
@@ -585,11 +793,7 @@ class Converter:
 
     def _simple(self, address: str, day: dt.date, commune: int, street: str, old: Mapping[str, Any]) -> Conversion:
         """The usual case, no residential group named: everything but the street comes from the commune."""
-        key = (commune, day)
-        outcome = self._outcomes.get(key)
-        if outcome is None:
-            outcome = self._outcomes[key] = self._outcome(commune, day)
-        status, code, province, suffixes, candidates = outcome
+        status, code, province, suffixes, candidates = self._outcome_cached(commune, day)
         lead = _street_parts(street)
         if status == "split_candidates":
             cands = [Candidate(c, n, p, d, lead + suf) for (c, n, p, d), suf in zip(candidates, suffixes, strict=True)]
@@ -601,20 +805,29 @@ class Converter:
         return Conversion(address, day, self.to, status, new_address=lead + suffixes[0], new_commune_code=code,
                           new_province_code=province, old=old)
 
+    def _outcome_cached(self, commune: int, day: dt.date) -> _Outcome:
+        cache = self._outcomes.get(day)
+        if cache is None:
+            cache = self._outcomes[day] = {}
+        outcome = cache.get(commune)
+        if outcome is None:
+            outcome = cache[commune] = self._outcome(commune, day)
+        return outcome
+
     def _outcome(self, commune: int, day: dt.date) -> _Outcome:
-        communes = self._follow_cached(commune, day)
+        communes = self.snap.follow(commune, day, self.to)  # not cached: the outcome is, per commune
         if not communes:
-            return "not_found", "", "", [], []
+            return "not_found", "", "", (), ()
         if len(communes) == 1:
             uid = communes[0][0]
             v = self.snap.at(uid, self.to)
             assert v is not None
             status = "unchanged" if uid == commune and self._same_chain(commune, day) else "converted"
-            return status, v.code, self._province_code(uid), [self._chain_names(uid)], []
-        cands = [(v.code, v.name, self._province_code(u), primary)
-                 for u, primary in communes if (v := self.snap.at(u, self.to)) is not None]
+            return status, v.code, self._province_code(uid), (self._chain_names(uid),), ()
+        cands = tuple((v.code, v.name, self._province_code(u), primary)
+                      for u, primary in communes if (v := self.snap.at(u, self.to)) is not None)
         provinces = {c[2] for c in cands}
-        suffixes = [self._chain_names(u) for u, _ in communes if self.snap.at(u, self.to) is not None]
+        suffixes = tuple(self._chain_names(u) for u, _ in communes if self.snap.at(u, self.to) is not None)
         return "split_candidates", "", provinces.pop() if len(provinces) == 1 else "", suffixes, cands
 
     def _chain_names(self, commune: int) -> str:
@@ -629,10 +842,12 @@ class Converter:
         return suffix
 
     def _follow_cached(self, uid: int, day: dt.date) -> list[tuple[int, bool]]:
-        key = (uid, day)
-        hit = self._follow.get(key)
+        cache = self._follow.get(day)
+        if cache is None:
+            cache = self._follow[day] = {}
+        hit = cache.get(uid)
         if hit is None:
-            hit = self._follow[key] = self.snap.follow(uid, day, self.to)
+            hit = cache[uid] = self.snap.follow(uid, day, self.to)
         return hit
 
     def _same_chain(self, uid: int, day: dt.date) -> bool:
@@ -734,14 +949,15 @@ def convert_rows(conv: Converter, header: list[str], rows: Iterable[list[str]], 
 
 def _convert_all(conv: Converter, rows: Iterable[list[str]], at: dt.date | None, col: int, width: int,
                  out_rows: list[list[str]], counts: dict[str, int]) -> None:
+    table: list[tuple[list[str], str]] = []
     for cells in rows:
         cells = [*cells, *[""] * (width - len(cells))] if len(cells) < width else list(cells)
-        text = (cells[col] or "").strip()
-        if not text:
-            out_rows.append([*cells, "", "", "", "", "empty"])
-            counts["empty"] += 1
-            continue
-        r = conv.convert(text, at)
-        counts[r.status] += 1
-        out_rows.append([*cells, r.new_address, r.new_commune_code, r.new_province_code,
-                         ";".join(c.code for c in r.candidates), r.status])
+        table.append((cells, (cells[col] or "").strip()))
+    # every distinct text is folded in one pass, then converted once
+    texts = [t for t in dict.fromkeys(t for _, t in table) if t]
+    found = {text: conv.fields(text, at, tokens) for text, tokens in zip(texts, tokenize_many(texts), strict=True)}
+    found[""] = ("", "", "", "", "empty")
+    for cells, text in table:
+        r = found[text]
+        counts[r[4]] += 1
+        out_rows.append([*cells, *r])

@@ -42,18 +42,18 @@ def accent_key(word: str) -> str:
 
 
 def _number(tok: str) -> str:
-    return str(int(tok)) if tok.isdigit() else tok
+    return str(int(tok)) if tok.isdecimal() else tok
 
 
 def _fold_table() -> dict[int, str]:
-    """Every precomposed Latin letter with diacritics → its base letter, one character for one, so
-    that offsets in the folded text are offsets in the original."""
+    """Every character whose decomposition is one ASCII character and marks (the precomposed Latin
+    letters with diacritics, and a few look-alikes such as the Greek question mark) → that character,
+    one for one, so that offsets in the folded text are offsets in the original."""
     table: dict[int, str] = {ord("đ"): "d", ord("Đ"): "D"}
-    for cp in range(0xC0, 0x2000):
+    for cp in range(0x80, 0x2300):  # no character above decomposes to ASCII (checked over all of Unicode)
         ch = chr(cp)
         base = unicodedata.normalize("NFD", ch)
-        if len(base) > 1 and base[0].isascii() and base[0].isalpha() \
-                and all(unicodedata.combining(c) for c in base[1:]):
+        if base != ch and base[0].isascii() and all(unicodedata.combining(c) for c in base[1:]):
             table[cp] = base[0]
     for cp in range(0x300, 0x370):  # stray combining marks
         table[cp] = ""
@@ -63,22 +63,31 @@ def _fold_table() -> dict[int, str]:
 _FOLD = _fold_table()
 _TOKEN = re.compile(r"[,;|\n]|[^\W_]+(?:['’‘`´][^\W_]+)*")
 _ACCENT_CACHE: dict[str, str] = {}
+# `tokenize`'s fast split: harmless punctuation → space; what needs `_fix` (separators ; | newline,
+# apostrophes, underscores, other symbols) → NUL, which sends the text to the word-by-word path
+_SPACED = str.maketrans({c: (" " if c in ".-/()\t:#&\"+" else "\0") for c in map(chr, range(128))
+                         if not (c.isalnum() or c in " ,")})
+# the same for many names at once, one a line
+_SPACED_LINES = str.maketrans({c: (" " if c in ".-/()\t:#&\"+" else "\0") for c in map(chr, range(128))
+                               if not (c.isalnum() or c in " ,\n")})
+# a letter or a zero before a digit: maybe "p5" or "05" (flagging a few more is harmless)
+_DIGIT_FIX = re.compile(r"[a-z0][0-9]")
 
 
 class Tokens:
     """The words of an address as parallel lists; a separator (comma, semicolon...) is the word ","."""
 
-    __slots__ = ("_acc", "_end", "_start", "accents", "f", "folded_text", "runs", "text")
+    __slots__ = ("_acc", "_end", "_start", "accents", "exact", "f", "folded_text", "text")
 
     def __init__(self, text: str, folded_text: str | None = None) -> None:
         self.text = text
         self.folded_text = folded_text
         self.f: list[str] = []      # folded keys
         self.accents = False        # the writer used diacritics somewhere
-        self._acc: dict[int, str] = {}
+        self.exact = False          # every key is the folded text's word verbatim (the fast split)
+        self._acc: dict[int, str] | None = None  # accented keys, made when a tie must be broken
         self._start: list[int] | None = None
         self._end: list[int] | None = None
-        self.runs: list[int] | None = None  # filled by the parser
 
     def __len__(self) -> int:
         return len(self.f)
@@ -99,23 +108,22 @@ class Tokens:
         return self._end
 
     def offset_of(self, i: int) -> int:
-        """Where word I starts in TEXT, found from the right end without tokenising again: between two
-        words there are no letters, so each word is the last occurrence of its key before the next one."""
-        if self._start is not None or self.folded_text is None:
+        """Where word I starts in TEXT. When the keys are the folded text's own words (`exact`), it is
+        found without tokenising again, walking from the nearer end: between two words there are no
+        letters, so each word is the first occurrence of its key after the one before (the last before
+        the one after)."""
+        if self._start is not None or not self.exact or self.folded_text is None:
             return self.start[i]
         text = self.folded_text
-        pos = len(text)
         f = self.f
+        if i <= len(f) - i:
+            pos = 0
+            for k in range(i):
+                pos = text.find(f[k], pos) + len(f[k])
+            return text.find(f[i], pos)
+        pos = len(text)
         for k in range(len(f) - 1, i - 1, -1):
-            w = f[k]
-            if w == ",":
-                j = max(text.rfind(",", 0, pos), text.rfind(";", 0, pos), text.rfind("|", 0, pos),
-                        text.rfind("\n", 0, pos))
-            else:
-                j = text.rfind(w, 0, pos)
-            if j < 0:  # an apostrophe or a number written with zeros: count the words instead
-                return self.start[i]
-            pos = j
+            pos = text.rfind(f[k], 0, pos)
         return pos
 
     def _offsets(self) -> None:
@@ -137,6 +145,8 @@ class Tokens:
 
     def accented(self, i: int) -> str:
         """The accented key of word I (computed when a tie must be broken)."""
+        if self._acc is None:
+            self._acc = {}
         hit = self._acc.get(i)
         if hit is None:
             f = self.f[i]
@@ -160,7 +170,7 @@ def _fix(w: str, out: list[str]) -> None:
         return
     if not w.isalnum():
         w = w.translate(_APOSTROPHES)
-    if w.isdigit():
+    if w.isdecimal():  # not isdigit: "²" is a digit that int() refuses
         out.append(str(int(w)))
         return
     if w[-1].isdigit():
@@ -178,18 +188,95 @@ def tokenize(text: str) -> Tokens:
     if not text.isascii() and not unicodedata.is_normalized("NFC", text):
         text = unicodedata.normalize("NFC", text)
     low = text.lower()
-    folded = low if low.isascii() else low.translate(_FOLD)
+    folded = low if low.isascii() else _fold_same_length(low)
     if len(folded) != len(low) or len(low) != len(text):  # a rare character changed length: slow path
         return _tokenize_slow(text)
     out = Tokens(text, folded)
     out.accents = folded != low
-    f = out.f
+    spaced = folded.translate(_SPACED)
+    if spaced.isascii() and "\0" not in spaced and _DIGIT_FIX.search(spaced) is None:
+        # letters, digits, commas and harmless punctuation only, no glued "p5", no "05": splitting at
+        # the spaces gives exactly the keys `folded_words` would (a C-level split, no regex)
+        out.f = spaced.replace(",", " , ").split()
+        out.exact = True
+    else:
+        out.f = folded_words(folded)
+    return out
+
+
+def tokenize_many(texts: list[str]) -> list[Tokens]:
+    """`[tokenize(t) for t in texts]`, with the case folding, the diacritics folding and the spacing of
+    punctuation done once for all the texts (each is then split on its own)."""
+    joined = "\n".join(texts)
+    if (len(texts) < 2 or joined.count("\n") != len(texts) - 1
+            or (not joined.isascii() and not unicodedata.is_normalized("NFC", joined))):
+        return [tokenize(t) for t in texts]
+    low = joined.lower()
+    folded = low if low.isascii() else _fold_same_length(low)
+    # lower() only lengthens and folding only shortens: equal totals mean every text kept its length
+    if len(low) != len(joined) or len(folded) != len(low):
+        return [tokenize(t) for t in texts]
+    out: list[Tokens] = []
+    search = _DIGIT_FIX.search
+    for text, lw, fd, spaced in zip(texts, low.split("\n"), folded.split("\n"),
+                                    folded.translate(_SPACED_LINES).split("\n"), strict=True):
+        t = Tokens(text, fd)
+        t.accents = fd != lw
+        if spaced.isascii() and "\0" not in spaced and search(spaced) is None:
+            t.f = spaced.replace(",", " , ").split()
+            t.exact = True
+        else:
+            t.f = folded_words(fd)
+        out.append(t)
+    return out
+
+
+def fold_name_lines(joined: str, count: int) -> list[tuple[str, ...]]:
+    """Folded words (separators dropped) of each of the COUNT lines of JOINED (clean unit names
+    without their kind), as `tokenize` gives them."""
+    lines = joined.split("\n")
+    if not joined.isascii() and not unicodedata.is_normalized("NFC", joined):
+        return [fold_name(n) for n in lines]
+    low = joined.lower()
+    folded = low if low.isascii() else _fold_same_length(low)
+    spaced = folded.translate(_SPACED_LINES)
+    if len(folded) != len(joined) or len(low) != len(joined) or len(lines) != count:
+        return [fold_name(n) for n in lines]
+    words = (spaced.replace(",", " ") if "," in spaced else spaced).split("\n")
+    if spaced.isascii() and "\0" not in spaced:
+        # only the lines with a digit after a letter or a zero need `tokenize`: found in one pass
+        odd = {spaced.count("\n", 0, m.start()) for m in _DIGIT_FIX.finditer(spaced)}
+    else:
+        odd = {i for i, line in enumerate(words)
+               if "\0" in line or not line.isascii() or _DIGIT_FIX.search(line) is not None}
+    out = [tuple(line.split()) for line in words]
+    for i in odd:
+        out[i] = fold_name(lines[i])
+    return out
+
+
+def fold_name(name: str) -> tuple[str, ...]:
+    """The folded words of a unit name, separators dropped."""
+    return tuple(f for f in tokenize(name).f if f != ",")
+
+
+def _fold_same_length(low: str) -> str:
+    """`low.translate(_FOLD)`, faster: decomposed, every mark dropped. When every character gave one
+    ASCII character the result is the translation (`_FOLD` maps exactly the characters whose
+    decomposition is one ASCII character and marks); otherwise translate."""
+    f = unicodedata.normalize("NFD", low.replace("đ", "d")).encode("ascii", "ignore").decode("ascii")
+    return f if len(f) == len(low) else low.translate(_FOLD)
+
+
+def folded_words(folded: str) -> list[str]:
+    """The keys of a folded text, word by word (the general path of `tokenize`)."""
+    f: list[str] = []
     for w in _TOKEN.findall(folded):
         if w.isalpha():
             f.append(w)
         else:
             _fix(w, f)
-    return out
+    return f
 
 
 def _tokenize_slow(text: str) -> Tokens:
