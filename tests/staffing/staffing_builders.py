@@ -39,13 +39,13 @@ def add_person(conn: Connection, reg: Registry, code: str, name: str, *, unit: s
     hid = None
     if unit is not None:
         hh_code = f"H-{code}"
-        hid = int(conn.execute(insert(s.household).values(code=hh_code)).inserted_primary_key[0])
+        hid = int(conn.execute(insert(s.household).values(code=hh_code)).inserted_primary_key[0])  # type: ignore[index]
         reg.households[hh_code] = hid
         conn.execute(insert(s.household_residence).values(household_id=hid, unit_id=reg.units[unit], members=3,
                                                            valid_from=since))
     pid = int(conn.execute(insert(s.person).values(
         code=code, full_name=name, birth_date=birth, gender="nam", party_member=party, household_id=hid,
-        is_head=True)).inserted_primary_key[0])
+        is_head=True)).inserted_primary_key[0])  # type: ignore[index]
     reg.people[code] = pid
     return pid
 

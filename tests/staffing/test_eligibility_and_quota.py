@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+from pathlib import Path
 
 import pytest
 from staffing_builders import Registry, add_person, hanoi_ward, hold
@@ -131,3 +132,43 @@ def test_conflicting_or_unknown_pins_are_refused(db_url: str) -> None:
             # one person pinned to three titles at once
             service.propose(conn, "hai tổ", pins=["P01:tuyen_giao:W01", "P01:to_chuc_kiem_tra:W01",
                                                    "P01:van_phong_dang_uy:W01"])
+
+
+AGE_PACK = """pack:
+  id: test-age-ha-noi
+  title: Giới hạn tuổi tổ trưởng (thử)
+  scope: province
+  province_code: "01"
+  document: {document: Quyết định thử về tuổi của UBND thành phố Hà Nội}
+rules:
+  - id: test-age.ha-noi.to-truong
+    kind: title_age_limit
+    titles: [to_truong]
+    max_age: 70
+    tag: M
+    valid_from: 2020-01-01
+"""
+
+
+def test_an_age_limit_set_by_a_rule_pack_is_applied_and_cited(db_url: str, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch) -> None:
+    (tmp_path / "tuoi.yaml").write_text(AGE_PACK, encoding="utf-8")
+    monkeypatch.setenv("TINHGON_RULE_PACKS", str(tmp_path))
+    two_groups_no_party(db_url)
+    with db.get_engine(db_url).begin() as conn:
+        book = service.RuleBook.load_default()
+        ctx = service.load_context(conn, service.load_plan(conn, "hai tổ"), AT, book)
+        assert ctx.age_limits == {"to_truong": 70}
+        assert "test-age.ha-noi.to-truong" in ctx.refs
+        heads = {pid for pid, p in ctx.people.items() if p.birth_date == dt.date(1950, 5, 1)}
+        prop = service.propose(conn, "hai tổ", book=book)
+        head = next(d for d in prop.decisions if d.scope == Scope.GROUP and d.title_code == "to_truong")
+        assert head.person_id is not None and head.person_id not in heads   # both heads are 74
+        text = render.to_text(service.build_report(conn, "hai tổ"))
+        assert "Quyết định thử về tuổi của UBND thành phố Hà Nội" in text
+        # the official's --max-age wins over the pack for that title, and the pack's rule is then not cited
+        prop = service.propose(conn, "hai tổ", book=book, age_limits={"to_truong": 80})
+        head = next(d for d in prop.decisions if d.scope == Scope.GROUP and d.title_code == "to_truong")
+        assert head.person_id in heads
+        ctx = service.load_context(conn, service.load_plan(conn, "hai tổ"), AT, book, age_limits={"to_truong": 80})
+        assert ctx.age_limits == {"to_truong": 80} and "test-age.ha-noi.to-truong" not in ctx.refs

@@ -18,6 +18,7 @@ from tinhgon.errors import Failure
 from tinhgon.rules import loader
 from tinhgon.rules.loader import LoadedPack, LoadedRule
 from tinhgon.rules.results import (
+    AgeLimit,
     Arrangement,
     BaseSalary,
     CommuneClassAnswer,
@@ -63,6 +64,7 @@ from tinhgon.rules.schema import (
     ProvinceRegionsRule,
     ReleaseSupportRule,
     RuleBase,
+    TitleAgeLimitRule,
     TitleEntry,
 )
 from tinhgon.rules.vnformat import format_date, round_vnd
@@ -495,6 +497,22 @@ class RuleBook:
         """Share of the second title's allowance a concurrent holder receives (a province setting)."""
         rule, ref = self._need(ConcurrentPayShareRule, on, province_code, "mức hưởng khi kiêm nhiệm")
         return ShareSetting(province_code, _dec(rule.share), (ref,))
+
+    def title_age_limits(self, on: dt.date, province_code: str | None = None) -> dict[str, AgeLimit]:
+        """The age limit of every title that has one on ON (rules of kind ``title_age_limit``), each
+        with its rule. Per title, a province's rule in force wins over the national one; titles
+        without a rule have no limit (absent from the answer)."""
+        out: dict[str, AgeLimit] = {}
+        for layer in [None, *([province_code] if province_code else [])]:  # the province last: it wins
+            for lr in self._by_layer.get(layer, ()):
+                if isinstance(lr.rule, TitleAgeLimitRule) and lr.in_force(on):
+                    for code in lr.rule.titles:
+                        out[code] = AgeLimit(code, lr.rule.max_age, (lr.ref(),))
+        return out
+
+    def title_age_limit(self, title_code: str, on: dt.date, province_code: str | None = None) -> AgeLimit | None:
+        """The age limit of one title on ON, or None when no rule sets one."""
+        return self.title_age_limits(on, province_code).get(title_code)
 
     def release_support(self, province_code: str | None, on: dt.date, *, monthly_allowance: int,
                         years_of_service: float) -> ReleaseSupport:

@@ -27,6 +27,7 @@ from tinhgon.rules.schema import (
     PackFile,
     PackInfo,
     RuleBase,
+    TitleAgeLimitRule,
     TitleCatalogue,
     TitleEntry,
 )
@@ -249,6 +250,11 @@ def build(files: Sequence[Path], titles: dict[str, TitleEntry]) -> tuple[list[Lo
                 other = by_id[rule.id]
                 raise _fail(source, f"{where}.id",
                             f"mã quy tắc {rule.id!r} đã dùng ở {other.source} (duplicate rule id)")
+            if isinstance(rule, TitleAgeLimitRule):
+                for j, code in enumerate(rule.titles):
+                    if code not in titles:
+                        raise _fail(source, f"{where}.titles[{j}]",
+                                    f"mã chức danh {code!r} không có trong titles.yaml (unknown title code)")
             if isinstance(rule, GroupTitlesRule):
                 for j, code in enumerate(rule.titles):
                     if code not in titles:
@@ -279,9 +285,13 @@ def build(files: Sequence[Path], titles: dict[str, TitleEntry]) -> tuple[list[Lo
             if target.valid_to is None or target.valid_to > start:
                 target.valid_to = start
 
-    # overlap: within one layer, one rule per key on any day
+    # overlap: within one layer, one rule per key on any day (an age limit: one per title)
     groups: dict[tuple[str | None, tuple[str, ...]], list[LoadedRule]] = {}
     for lr in rules:
+        if isinstance(lr.rule, TitleAgeLimitRule):
+            for code in set(lr.rule.titles):
+                groups.setdefault((lr.layer, (lr.rule.kind, code)), []).append(lr)
+            continue
         groups.setdefault((lr.layer, lr.rule.key()), []).append(lr)
     for (_, key), members in groups.items():
         for a_i, a in enumerate(members):

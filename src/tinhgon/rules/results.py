@@ -308,6 +308,22 @@ class ShareSetting(_Explained):
 
 
 @dataclass(frozen=True, slots=True)
+class AgeLimit(_Explained):
+    """The oldest age at which a person may be given a title, and the rule that says so."""
+
+    title_code: str
+    max_age: int
+    refs: tuple[RuleRef, ...]
+
+    def allows(self, age: int | None) -> bool:
+        """True when a person of AGE may be given the title (an unknown age is not refused here)."""
+        return age is None or age <= self.max_age
+
+    def summary(self) -> str:
+        return f"Chức danh {self.title_code}: người được bố trí không quá {self.max_age} tuổi."
+
+
+@dataclass(frozen=True, slots=True)
 class ReleaseSupport(_Explained):
     province_code: str | None
     months: Decimal

@@ -316,6 +316,18 @@ class ReleaseSupportRule(RuleBase):
     placeholder: bool = False   # a default nobody has confirmed: every answer says so
 
 
+class TitleAgeLimitRule(RuleBase):
+    """The oldest age at which a person may be given one of ``titles`` (age on the day the title is
+    given). Several titles may share a rule; within one layer, one rule per title on any day."""
+
+    kind: Literal["title_age_limit"]
+    titles: Annotated[list[NonEmpty], Field(min_length=1)]
+    max_age: Annotated[int, Field(gt=0, le=120)]
+
+    def key(self) -> tuple[str, ...]:
+        return (self.kind, *sorted(self.titles))
+
+
 class ProvinceEntry(_Strict):
     code: ProvinceCode
     name: NonEmpty
@@ -346,7 +358,7 @@ Rule = Annotated[
     | NoticeRule | CommunePartTimeQuotaRule | CommunePartTimeFundRule | CommunePartTimeEndRule
     | BaseSalaryRule | ConsultationRule | ProcedureRule | GovernanceRule | CommuneStandardRule
     | CommuneArrangementRule | NewCommuneCriteriaRule | CommuneClassPointsRule | ConcurrentPayShareRule
-    | ReleaseSupportRule | ProvinceRegionsRule,
+    | ReleaseSupportRule | ProvinceRegionsRule | TitleAgeLimitRule,
     Field(discriminator="kind"),
 ]
 
@@ -355,7 +367,7 @@ RULE_KINDS: tuple[str, ...] = (
     "commune_part_time_quota", "commune_part_time_fund", "commune_part_time_end", "base_salary",
     "consultation", "procedure", "governance", "commune_standard", "commune_arrangement",
     "new_commune_criteria", "commune_class_points", "concurrent_pay_share", "release_support",
-    "province_regions",
+    "province_regions", "title_age_limit",
 )
 
 

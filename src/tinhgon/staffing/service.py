@@ -28,7 +28,7 @@ from tinhgon.registry import repo
 from tinhgon.registry import schema as s
 from tinhgon.registry.plans import load_plan, load_plan_by_id
 from tinhgon.rules import RuleBook, RuleError
-from tinhgon.rules.results import RuleRef
+from tinhgon.rules.results import AgeLimit, RuleRef
 from tinhgon.rules.vnformat import format_date, round_vnd
 from tinhgon.staffing import solver
 from tinhgon.staffing.model import REASON_VI, Candidate, Decision, Effect, Pin, Reason, Scope, ScopeProblem, Surplus
@@ -92,20 +92,10 @@ def _residence(conn: Connection, people: dict[int, Person], on: dt.date) -> dict
     return {pid: (where.get(p.household_id) if p.household_id is not None else None) for pid, p in people.items()}
 
 
-def age_limits_from_rules(book: RuleBook, on: dt.date, province_code: str | None) -> dict[str, int]:
-    """Age limits per title where a rule pack sets one (a rule in force with ``max_age`` and ``titles``).
-
-    No rule kind of the engine carries an age limit yet; this reads one generically, so a pack that adds
-    it is honoured without a code change here.
-    """
-    out: dict[str, int] = {}
-    for ref in book.rules_in_force(on, province_code):
-        rule = next((lr.rule for lr in book._rules if lr.rule.id == ref.rule_id), None)  # generic lookup
-        limit = getattr(rule, "max_age", None)
-        if isinstance(limit, int):
-            for t in getattr(rule, "titles", None) or []:
-                out[str(t)] = limit
-    return out
+def age_limits_from_rules(book: RuleBook, on: dt.date, province_code: str | None) -> dict[str, AgeLimit]:
+    """Age limits per title set by the rule packs on ON (rules of kind ``title_age_limit``; a province's
+    rule wins over the national one), each with the rule to cite."""
+    return book.title_age_limits(on, province_code)
 
 
 def load_context(conn: Connection, plan: Plan, effective: dt.date, book: RuleBook, *,
@@ -160,10 +150,13 @@ def load_context(conn: Connection, plan: Plan, effective: dt.date, book: RuleBoo
     ctx.residence = _residence(conn, people, effective)
 
     province = next((u.province_code for u in units.values() if u.province_code), None)
-    ctx.age_limits = {**age_limits_from_rules(book, effective, province), **(age_limits or {})}
-    for t in ctx.age_limits:
+    for t in age_limits or {}:
         if t not in titles:
             raise BadInput(f"--max-age: không có chức danh mã {t!r}", field="--max-age")
+    from_rules = age_limits_from_rules(book, effective, province)
+    # an official's --max-age wins over the pack for that title; a rule used is cited like every rule
+    ctx.age_limits = {**{t: a.max_age for t, a in from_rules.items()}, **(age_limits or {})}
+    ctx.cite(a.ref for t, a in from_rules.items() if t not in (age_limits or {}) and t in titles)
 
     order = {code: t.sort_order for code, t in titles.items()}
     for g in plan.groups:
