@@ -308,7 +308,7 @@ def main() -> None:
     ap.add_argument("--city", action="append", default=[],
                     help="URL of a database built by bench/hanoi_scale.py: also measure there (it gets a "
                          "consultation, an account and edits)")
-    ap.add_argument("--skip-demo", action="store_true", help="only the --city databases")
+    ap.add_argument("--skip-demo", action="store_true", help="skip the SQLite demo (measure only --postgres and --city)")
     args = ap.parse_args()
     rates = [int(x) for x in args.rates.split(",")]
     rows: list[dict[str, Any]] = []
@@ -321,7 +321,7 @@ def main() -> None:
         city_account(city)
         backend = "PostgreSQL" if city.startswith("postgresql") else "SQLite"
         rows += measure(city, f"{backend}, Hà Nội-scale city", args.workers, rates, args.seconds, CITY)
-    if args.postgres and not args.skip_demo:
+    if args.postgres:
         pg = pg_database(args.postgres)
         try:
             build_demo(pg)

@@ -7,12 +7,13 @@ import datetime as dt
 from typing import Any
 
 from fastapi import APIRouter, Depends, HTTPException, Request
+from fastapi.responses import Response
 from pydantic import BaseModel, Field
 
 from tinhgon.domain.units import Unit
 from tinhgon.registry import plans as plan_store
 from tinhgon.registry import repo
-from tinhgon.web import auth, geo, planweb, service, views
+from tinhgon.web import auth, cache, geo, planweb, service, views
 from tinhgon.web.context import CtxDep, csrf_token, current_account, engine, require_csrf
 from tinhgon.web.i18n import translate
 
@@ -105,8 +106,12 @@ class DashboardOut(BaseModel):
 
 
 @router.get("/units/{unit_id}/dashboard", response_model=DashboardOut)
-def api_dashboard(unit_id: int, ctx: CtxDep) -> DashboardOut:
+def api_dashboard(unit_id: int, ctx: CtxDep) -> Response:
     unit = ctx.unit(unit_id)
+    return cache.json_response(ctx.conn, ("dashboard", unit.version_id, ctx.on), lambda: _dashboard_out(ctx, unit))
+
+
+def _dashboard_out(ctx: Any, unit: Unit) -> DashboardOut:
     d = service.dashboard(ctx.conn, unit, ctx.on)
     return DashboardOut(
         date=ctx.on, unit=unit_out(unit), ancestors=[unit_ref(a) for a in d.ancestors],
@@ -198,8 +203,11 @@ def _detail(ctx: Any, unit: Unit) -> UnitDetailOut:
 
 
 @router.get("/units/{unit_id}", response_model=UnitDetailOut)
-def api_unit(unit_id: int, ctx: CtxDep) -> UnitDetailOut:
-    return _detail(ctx, ctx.unit(unit_id))
+def api_unit(unit_id: int, ctx: CtxDep) -> Response:
+    unit = ctx.unit(unit_id)
+    # the whole answer depends on the registry only (and on whether the role sees names)
+    key = ("unit", unit.version_id, ctx.on, ctx.account.role.sees_personal_data)
+    return cache.json_response(ctx.conn, key, lambda: _detail(ctx, unit))
 
 
 class EditIn(BaseModel):

@@ -15,7 +15,9 @@ import threading
 from collections.abc import Callable, Hashable
 from typing import Any, TypeVar
 
+from pydantic import BaseModel
 from sqlalchemy import Connection
+from starlette.responses import Response
 
 from tinhgon.reliability import dataversion
 
@@ -100,3 +102,12 @@ def clear_all() -> None:
     with _CACHES_LOCK:
         for cache in _CACHES.values():
             cache.clear()
+
+
+def json_response(conn: Connection, key: Hashable, build: Callable[[], BaseModel],
+                  domain: int = dataversion.REGISTRY) -> Response:
+    """An API answer serialised once per data version: BUILD() makes the response model, whose JSON is
+    kept and sent as it is (FastAPI would otherwise validate and serialise the model again on every
+    request). The route keeps its response_model, so the OpenAPI schema still says what is sent."""
+    body = memo(conn, ("json", key), lambda: build().model_dump_json().encode(), domain=domain)
+    return Response(content=body, media_type="application/json")

@@ -13,6 +13,7 @@ from sqlalchemy import select
 
 from tinhgon.errors import BadInput
 from tinhgon.registry import repo
+from tinhgon.reliability import dataversion
 from tinhgon.web import cache
 from tinhgon.web.context import CtxDep, require_csrf
 
@@ -64,7 +65,9 @@ def tally_view(ctx: Any, cid: int) -> dict[str, Any]:
     from tinhgon.consult import service as cs
 
     row, inside = consultation_row(ctx, cid)
-    tl = cs.tally(ctx.conn, cid)
+    # the live tally changes with every ballot (the activity version) and names units (the registry's)
+    key = ("tally", cid, cache.version_of(ctx.conn, dataversion.REGISTRY))
+    tl = cache.memo(ctx.conn, key, lambda: cs.tally(ctx.conn, cid), domain=dataversion.ACTIVITY)
     units = [u for u in tl.units if u.unit_id in inside]
     return {"c": row, "tally": tl, "units": units, "partial": len(units) < len(tl.units)}
 
@@ -195,8 +198,11 @@ def api_consult_from_plan(plan_id: int, ctx: CtxDep) -> TallyOut:
 
 
 @router.get("/api/v1/consultations/{cid}/tally", response_model=TallyOut, tags=["tinhgon"])
-def api_tally(cid: int, ctx: CtxDep) -> TallyOut:
-    return _tally_out(tally_view(ctx, cid))
+def api_tally(cid: int, ctx: CtxDep) -> Response:
+    # per consultation, ballot count (activity version), registry version and the account's scope unit
+    # (the scope is taken on the consultation's own date, inside tally_view)
+    key = ("tally", cid, cache.version_of(ctx.conn, dataversion.REGISTRY), ctx.account.scope_unit_id)
+    return cache.json_response(ctx.conn, key, lambda: _tally_out(tally_view(ctx, cid)), domain=dataversion.ACTIVITY)
 
 
 @router.post("/api/v1/consultations/{cid}/ballots", response_model=ReceiptOut, status_code=201,
