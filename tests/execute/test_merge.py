@@ -47,7 +47,7 @@ def pairs_plan(conn: Connection, name: str, on: dt.date, n_mergers: int = 3,
     kids = repo.children(conn, ward.id, on)
     ids = [u.id for u in kids] if unit_ids is None else unit_ids
     used: set[int] = set()
-    groups = []
+    groups: list[PlanGroup] = []
     for a, b in sorted(repo.adjacency_at(conn, on, ids)):
         if len(groups) == n_mergers:
             break
@@ -116,7 +116,7 @@ def test_households_holdings_and_adjacency_follow_the_merger(demo_url: str) -> N
         # independent figures, before
         hh_before = {u: n for u, n in repo.household_counts_at(conn, day, old_ids).items()}
         holdings_before = repo.holdings_at(conn, day, old_ids)
-        neighbours_before = {u: set() for u in old_ids}
+        neighbours_before: dict[int, set[int]] = {u: set() for u in old_ids}
         for a, b in conn.execute(select(s.adjacency.c.a_id, s.adjacency.c.b_id)
                                  .where(repo.in_force_clause(s.adjacency, day))):
             if a in neighbours_before:
@@ -323,6 +323,7 @@ def test_import_refuses_unknown_codes_mixed_wards_and_groups_that_do_not_touch(d
         adj = set(repo.adjacency_at(conn, ON, ids))
         far = next((x, y) for x in ids for y in ids if x < y and (x, y) not in adj
                    and not any(x in p and y in p for p in adj))
+        assert ward.parent_id is not None
         other_ward = next(w for w in repo.units_at(conn, ON, level=Level.COMMUNE, parent_ids=[ward.parent_id])
                           if w.id != ward.id and repo.children(conn, w.id, ON))
         other = repo.children(conn, other_ward.id, ON)[0]

@@ -198,9 +198,13 @@ def merge_apply(
                f"{summary.holdings_moved} chức danh theo quyết định nhân sự.")
     for u in summary.new_units:
         typer.echo(f"  {u['name']} (mã {u['code']}) ← {', '.join(u['from'])}")
+    if summary.commune_holdings_closed or summary.commune_holdings_added:
+        typer.echo(f"Chức danh cấp xã theo quyết định nhân sự: {summary.commune_holdings_closed} kết thúc, "
+                   f"{summary.commune_holdings_added} bố trí từ ngày {eff:%d/%m/%Y}.")
     if summary.awaiting:
         typer.echo(f"Cần quyết định nhân sự: {len(summary.awaiting)} chức danh của tổ cũ đã kết thúc ngày "
-                   f"{eff:%d/%m/%Y} mà chưa có quyết định (xem `tinhgon staffing`).")
+                   f"{eff:%d/%m/%Y} mà chưa có quyết định (bố trí bằng `tinhgon staffing propose`, rồi "
+                   f"`tinhgon staffing decide`; xem `tinhgon merge status`).")
     if not dry_run:
         typer.echo("Có thể hoàn tác bằng `tinhgon merge undo` cho đến khi chốt bằng `tinhgon merge finalise`.")
 
@@ -243,6 +247,20 @@ def merge_status(plan: PlanOpt, as_json: JsonOpt = False) -> None:
     for a in info["applications"]:
         typer.echo(f"  lần {a['id']}: hiệu lực {a['effective_date']:%d/%m/%Y}, {a['status']}, "
                    f"quyết định {a['decision'] or '-'}")
+        if a["status"] == "undone" or not a["pending"]:
+            continue
+        waiting = [p for p in a["pending"] if not p["resolved"]]
+        typer.echo(f"    chức danh chờ quyết định nhân sự: còn {len(waiting)} / {len(a['pending'])}")
+        for p in a["pending"]:
+            what = (f"{p['title_code']}{' (kiêm nhiệm)' if p['concurrent'] else ''} của người mã {p['person_code']}, "
+                    f"tổ {p['old_unit_code']} → {p['new_unit_code']}")
+            if not p["resolved"]:
+                typer.echo(f"      - chờ: {what}")
+                continue
+            how = "giữ chức danh ở tổ mới" if p["resolution"] == "kept" else "thôi làm việc"
+            when = f"{p['resolved_at']:%d/%m/%Y %H:%M}" if p["resolved_at"] else "-"
+            typer.echo(f"      - đã quyết định: {what}: {how}; quyết định {p['decision'] or '-'}, "
+                       f"{p['resolved_by'] or '-'}, {when}")
 
 
 @merge_app.command("lineage")

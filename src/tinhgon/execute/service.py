@@ -187,6 +187,8 @@ class ApplySummary:
     households_moved: int = 0
     holdings_moved: int = 0
     holdings_awaiting_decision: int = 0
+    commune_holdings_closed: int = 0      # commune titles ended as the staffing decisions say
+    commune_holdings_added: int = 0       # commune titles given (or re-given, e.g. now concurrent)
     adjacency_pairs: int = 0
     lineage_events: int = 0
     new_units: list[dict[str, Any]] = field(default_factory=list)
@@ -318,11 +320,16 @@ def apply_plan(conn: Connection, plan_name: str, effective: dt.date, basis: Lega
     summary.households_moved = _move_households(conn, rec, new_of, set(rec.renamed), effective)
     _checkpoint("households")
 
-    # 5. title holdings
-    moved, awaiting = _move_holdings(conn, rec, plan, new_of, effective, basis)
+    # 5. title holdings: the new groups' as decided (else awaiting a decision), then the commune's own
+    assert plan.id is not None
+    decisions = _staffing_decisions(conn, plan.id) or []
+    moved, awaiting = _move_holdings(conn, rec, plan, new_of, effective, basis, decisions)
     summary.holdings_moved = moved
     summary.holdings_awaiting_decision = len(awaiting)
     _checkpoint("holdings")
+    summary.commune_holdings_closed, summary.commune_holdings_added = _apply_commune_decisions(
+        conn, rec, decisions, effective, basis)
+    _checkpoint("commune_holdings")
 
     plan_store.set_status(conn, plan, PlanStatus.APPLIED)
     app_id = int(conn.execute(insert(merge_application).values(  # type: ignore[index]
@@ -474,7 +481,7 @@ def _staffing_decisions(conn: Connection, plan_id: int) -> list[Any] | None:
 
 
 def _move_holdings(conn: Connection, rec: Record, plan: Plan, new_of: dict[int, int], on: dt.date,
-                   basis: LegalBasis) -> tuple[int, list[dict[str, Any]]]:
+                   basis: LegalBasis, decisions: Sequence[Any]) -> tuple[int, list[dict[str, Any]]]:
     if not new_of:
         return 0, []
     olds = list(new_of)
@@ -482,8 +489,6 @@ def _move_holdings(conn: Connection, rec: Record, plan: Plan, new_of: dict[int, 
     for i in range(0, len(olds), 900):
         rows += conn.execute(select(HOLD).where(repo.in_force_clause(HOLD, on), HOLD.c.unit_id.in_(olds[i:i + 900]))
                              .order_by(HOLD.c.id)).all()
-    assert plan.id is not None
-    decisions = _staffing_decisions(conn, plan.id) or []
     label_unit = {g.label: new_of[g.unit_ids[0]] for g in plan.groups if g.is_merger}
     decided_units = {label_unit[d.group_label] for d in decisions
                      if d.scope.value == "group" and d.group_label in label_unit}
@@ -507,6 +512,152 @@ def _move_holdings(conn: Connection, rec: Record, plan: Plan, new_of: dict[int, 
                  "old_unit_id": int(r.unit_id), "new_unit_id": new_of[r.unit_id], "concurrent": bool(r.concurrent)}
                 for r in rows if new_of[r.unit_id] not in decided_units]
     return len(new_rows), awaiting
+
+
+def _apply_commune_decisions(conn: Connection, rec: Record, decisions: Sequence[Any], on: dt.date,
+                             basis: LegalBasis) -> tuple[int, int]:
+    """Set the commune-level titles the staffing decisions cover as they say, from ON: a holding that a
+    decision keeps (same person, title and concurrency) stays; any other holding of a decided title ends
+    on ON; a decided holder who does not hold it so yet is given it from ON (a person now holding it as a
+    concurrent title gets a new holding). Titles no decision covers are left alone. Every row closed or
+    inserted goes into the record, so undo reverses it exactly. Returns (closed, added)."""
+    by_commune: dict[int, list[Any]] = defaultdict(list)
+    for d in decisions:
+        if d.scope.value == "commune" and d.commune_unit_id is not None:
+            by_commune[int(d.commune_unit_id)].append(d)
+    if not by_commune:
+        return 0, 0
+    rows = conn.execute(select(HOLD).where(repo.in_force_clause(HOLD, on), HOLD.c.unit_id.in_(list(by_commune)))
+                        .order_by(HOLD.c.id)).all()
+    closed: list[Any] = []
+    new_rows: list[dict[str, Any]] = []
+    for cid, ds in sorted(by_commune.items()):
+        titles = {d.title_code for d in ds}
+        wanted = {(int(d.person_id), d.title_code, bool(d.concurrent)) for d in ds if d.person_id is not None}
+        kept: set[tuple[int, str, bool]] = set()
+        for r in rows:
+            if r.unit_id != cid or r.title_code not in titles:
+                continue
+            key = (int(r.person_id), r.title_code, bool(r.concurrent))
+            if key in wanted and key not in kept:
+                kept.add(key)
+                continue
+            if r.valid_from is not None and r.valid_from >= on:
+                raise BadInput(f"có chức danh cấp xã ({r.title_code}) bắt đầu từ ngày {r.valid_from:%d/%m/%Y}, "
+                               f"không trước ngày {on:%d/%m/%Y}; chọn ngày khác", field="--effective")
+            closed.append(r)
+        new_rows += [{"person_id": p, "title_code": t, "unit_id": cid, "concurrent": c, "valid_from": on,
+                      "valid_to": None, "decision": basis.document_number}
+                     for p, t, c in sorted(wanted - kept)]
+    for r in closed:
+        rec.holdings_closed.append((int(r.id), _date_text(r.valid_to)))
+    ids = [int(r.id) for r in closed]
+    for i in range(0, len(ids), 900):
+        conn.execute(update(HOLD).where(HOLD.c.id.in_(ids[i:i + 900])).values(valid_to=on))
+    if new_rows:
+        got = conn.execute(insert(HOLD).returning(HOLD.c.id, sort_by_parameter_order=True), new_rows)
+        rec.holdings_inserted += [int(x[0]) for x in got]
+    return len(closed), len(new_rows)
+
+
+@dataclass
+class Settlement:
+    """What a staffing decision taken after a merger changed."""
+
+    plan: str
+    start: dt.date
+    decision: str | None
+    resolved: int = 0              # titles that awaited a decision, now settled
+    kept: int = 0                  # ... of which the person holds a title in the new unit
+    released: int = 0              # ... of which the person holds none there
+    holdings_added: int = 0        # titles given in the new groups
+    commune_holdings_closed: int = 0
+    commune_holdings_added: int = 0
+    still_pending: int = 0
+
+    def as_dict(self) -> dict[str, Any]:
+        return dict(self.__dict__)
+
+
+def apply_staffing_decisions(conn: Connection, plan_name: str, basis: LegalBasis, *, by: str | None,
+                             start: dt.date | None = None) -> Settlement:
+    """Carry out the plan's stored staffing decisions on a merger already applied (the decisions came
+    after it): each new group that had titles awaiting a decision gets its holders from START (default:
+    the merger's effective date), the commune's decided titles are set as decided from START, and every
+    awaiting title of those groups is marked resolved (kept or released) with who, when and which
+    decision. The rows written go into the application's record: undoing the merger reverses them too."""
+    from tinhgon.staffing.model import Scope
+
+    plan = plan_store.load_plan(conn, plan_name)
+    app = _application(conn, plan)
+    start = start or app.effective_date
+    if start < app.effective_date:
+        raise BadInput(f"ngày bắt đầu {start:%d/%m/%Y} trước ngày hiệu lực của việc sáp nhập "
+                       f"({app.effective_date:%d/%m/%Y})", field="--from")
+    assert plan.id is not None
+    decisions = _staffing_decisions(conn, plan.id) or []
+    if not decisions:
+        raise BadInput(f"phương án {plan.name!r} chưa có quyết định bố trí; chạy trước: tinhgon staffing propose "
+                       f"--plan {plan.name!r}", field="--plan")
+    rec = Record.from_json(app.record)
+    new_of = {int(k): v for k, v in rec.new_unit_of.items()}
+    label_unit = {g.label: new_of[g.unit_ids[0]] for g in plan.groups if g.is_merger and g.unit_ids[0] in new_of}
+    P = merge_pending_title
+    pending = conn.execute(select(P).where(P.c.application_id == app.id, P.c.resolved.is_(False))
+                           .order_by(P.c.id)).all()
+    group_decisions = [d for d in decisions if d.scope == Scope.GROUP and d.group_label in label_unit]
+    settle_units = {p.new_unit_id for p in pending} & {label_unit[d.group_label] for d in group_decisions}
+    out = Settlement(plan=plan.name, start=start, decision=basis.document_number)
+
+    # the new groups' holders, as decided (a holding already there is not given twice)
+    wanted = [d for d in group_decisions if label_unit[d.group_label] in settle_units and d.person_id is not None]
+    existing = {(int(r.person_id), r.title_code, int(r.unit_id)): int(r.id) for r in conn.execute(
+        select(HOLD).where(repo.in_force_clause(HOLD, start), HOLD.c.unit_id.in_(list(settle_units) or [-1])))}
+    new_rows = [{"person_id": d.person_id, "title_code": d.title_code, "unit_id": label_unit[d.group_label],
+                 "concurrent": bool(d.concurrent), "valid_from": start, "valid_to": None,
+                 "decision": basis.document_number}
+                for d in wanted if (d.person_id, d.title_code, label_unit[d.group_label]) not in existing]
+    given = dict(existing)
+    if new_rows:
+        got = conn.execute(insert(HOLD).returning(HOLD.c.id, sort_by_parameter_order=True), new_rows)
+        ids = [int(x[0]) for x in got]
+        rec.holdings_inserted += ids
+        given.update({(r["person_id"], r["title_code"], r["unit_id"]): hid for r, hid in zip(new_rows, ids,
+                                                                                               strict=True)})
+    out.holdings_added = len(new_rows)
+    main = {(int(d.person_id), label_unit[d.group_label]): d.title_code for d in wanted if not d.concurrent}
+    _checkpoint("settle_groups")
+
+    out.commune_holdings_closed, out.commune_holdings_added = _apply_commune_decisions(
+        conn, rec, decisions, start, basis)
+    _checkpoint("settle_commune")
+
+    now = _now()
+    for p in pending:
+        if p.new_unit_id not in settle_units:
+            continue
+        person, unit = int(p.person_id), int(p.new_unit_id)
+        # the holding that settles it: the same title if the person kept it, else their main title there
+        hid = given.get((person, p.title_code, unit))
+        if hid is None and (person, unit) in main:
+            hid = given.get((person, main[(person, unit)], unit))
+        if hid is None:
+            hid = next((h for (pp, _t, u), h in sorted(given.items()) if pp == person and u == unit), None)
+        conn.execute(update(P).where(P.c.id == p.id).values(
+            resolved=True, resolution="kept" if hid is not None else "released", resolved_holding_id=hid,
+            resolved_at=now, resolved_by=by, resolved_decision=basis.document_number,
+            resolved_decision_date=basis.document_date))
+        out.resolved += 1
+        out.kept += hid is not None
+        out.released += hid is None
+    out.still_pending = len(pending) - out.resolved
+    if not (out.resolved or out.holdings_added or out.commune_holdings_closed or out.commune_holdings_added):
+        raise BadInput(f"không có gì để thực hiện: {len(pending)} chức danh chờ quyết định nhưng các quyết định "
+                       "đã lưu không bố trí cho tổ nào của chúng, và chức danh cấp xã đã đúng như quyết định",
+                       field="--plan")
+    conn.execute(update(merge_application).where(merge_application.c.id == app.id).values(record=rec.to_json()))
+    _checkpoint("settled")
+    return out
 
 
 # --- undo and finalise --------------------------------------------------------------------------------
@@ -593,7 +744,27 @@ def application_info(conn: Connection, plan_name: str) -> dict[str, Any]:
             "applications": [{"id": r.id, "effective_date": r.effective_date, "status": r.status,
                               "decision": r.doc_number, "decision_date": r.doc_date, "issuer": r.issuer,
                               "applied_at": r.applied_at, "finalised_at": r.finalised_at, "undone_at": r.undone_at,
-                              "summary": json.loads(r.summary or "{}")} for r in rows]}
+                              "summary": json.loads(r.summary or "{}"),
+                              "pending": pending_titles(conn, int(r.id))} for r in rows]}
+
+
+def pending_titles(conn: Connection, application_id: int) -> list[dict[str, Any]]:
+    """The titles an application closed without a staffing decision, and how each was settled since
+    (codes only: the person's code, not their name)."""
+    P = merge_pending_title
+    rows = conn.execute(select(P, s.person.c.code.label("person_code"))
+                        .join(s.person, s.person.c.id == P.c.person_id)
+                        .where(P.c.application_id == application_id).order_by(P.c.id)).all()
+    if not rows:
+        return []
+    ids = {r.old_unit_id for r in rows} | {r.new_unit_id for r in rows}
+    code = {int(r.unit_id): r.code for r in conn.execute(
+        select(UV.c.unit_id, UV.c.code).where(UV.c.unit_id.in_(ids)).order_by(UV.c.id))}  # the latest code
+    return [{"person_code": r.person_code, "title_code": r.title_code, "concurrent": bool(r.concurrent),
+             "old_unit_code": code.get(r.old_unit_id, ""), "new_unit_code": code.get(r.new_unit_id, ""),
+             "resolved": bool(r.resolved), "resolution": r.resolution, "resolved_at": r.resolved_at,
+             "resolved_by": r.resolved_by, "decision": r.resolved_decision,
+             "decision_date": r.resolved_decision_date} for r in rows]
 
 
 # --- lineage both ways --------------------------------------------------------------------------------

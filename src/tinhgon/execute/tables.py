@@ -1,5 +1,6 @@
 """Tables of the execute domain: what applying a merger plan did (so that undo is exact) and the
-title holdings that were closed without a staffing decision (never dropped silently)."""
+title holdings that were closed without a staffing decision (never dropped silently), until a later
+decision settles them."""
 
 from __future__ import annotations
 
@@ -37,5 +38,13 @@ merge_pending_title = Table(
     Column("new_unit_id", Integer, ForeignKey("unit.id"), nullable=False),
     Column("concurrent", Boolean, nullable=False, default=False),
     Column("resolved", Boolean, nullable=False, default=False),
+    # set when a staffing decision later settles the title (tinhgon staffing decide): kept (the person holds
+    # a title in the new unit: that holding) or released; who, when, and the decision's number and date
+    Column("resolution", String(20)),
+    Column("resolved_holding_id", Integer, ForeignKey("title_holding.id")),
+    Column("resolved_at", DateTime),
+    Column("resolved_by", String(100)),
+    Column("resolved_decision", String(100)),
+    Column("resolved_decision_date", Date),
 )
 Index("ix_merge_pending_title_application", merge_pending_title.c.application_id)

@@ -1,4 +1,4 @@
-"""`tinhgon staffing propose` and `tinhgon staffing report`. Heavy imports happen inside the commands."""
+"""`tinhgon staffing propose`, `decide` and `report`. Heavy imports happen inside the commands."""
 
 from __future__ import annotations
 
@@ -78,6 +78,48 @@ def propose(
     for n in prop.notes:
         typer.echo(f"Ghi chú: {n}")
     typer.echo(f"Xem báo cáo: tinhgon staffing report --plan {plan!r}")
+
+
+@staffing_app.command("decide")
+def decide(
+    plan: PlanOpt,
+    decision: Annotated[str, typer.Option("--decision", help="Số quyết định bố trí cán bộ.")],
+    decision_date: Annotated[str | None, typer.Option("--decision-date", help="Ngày ban hành.")] = None,
+    issuer: Annotated[str | None, typer.Option("--issuer", help="Cơ quan ban hành.")] = None,
+    start: Annotated[str | None, typer.Option(
+        "--from", help="Ngày người được bố trí bắt đầu giữ chức danh; mặc định ngày hiệu lực của sáp nhập.")] = None,
+    by: Annotated[str | None, typer.Option(
+        "--by", help="Người thực hiện (mặc định: biến TINHGON_USER hoặc tài khoản máy).")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="In kết quả dạng JSON.")] = False,
+) -> None:
+    """Thực hiện đề xuất đã lưu như quyết định bố trí cho phương án ĐÃ sáp nhập: giao chức danh ở tổ mới còn
+    chờ quyết định, bố trí chức danh cấp xã, ghi nhận đã giải quyết (ai, khi nào, quyết định nào)."""
+    import getpass
+    import os
+
+    from tinhgon.cliutil import echo_json, parse_date
+    from tinhgon.domain.lineage import LegalBasis
+    from tinhgon.registry import db
+    from tinhgon.staffing import service
+
+    if not decision.strip():
+        raise BadInput("cần số quyết định", field="--decision")
+    basis = LegalBasis(decision.strip(), parse_date(decision_date, field="--decision-date") if decision_date
+                       else None, issuer, None)
+    day = parse_date(start, field="--from", default_today=False) if start else None
+    who = (by or "").strip() or os.environ.get("TINHGON_USER") or getpass.getuser()
+    with db.get_engine().begin() as conn:
+        done = service.decide(conn, plan, basis, by=who, start=day)
+    if as_json:
+        echo_json(done.as_dict())
+        return
+    typer.echo(f"Phương án {plan!r}, quyết định {decision.strip()} (từ ngày {done.start:%d/%m/%Y}): "
+               f"{done.resolved} chức danh chờ quyết định đã giải quyết ({done.kept} người giữ chức danh ở tổ mới, "
+               f"{done.released} người thôi); {done.holdings_added} chức danh giao ở tổ mới; chức danh cấp xã: "
+               f"{done.commune_holdings_closed} kết thúc, {done.commune_holdings_added} bố trí.")
+    if done.still_pending:
+        typer.echo(f"Còn {done.still_pending} chức danh chờ quyết định (tổ chưa có trong đề xuất): "
+                   f"xem `tinhgon merge status --plan {plan!r}`.")
 
 
 @staffing_app.command("report")

@@ -2,6 +2,7 @@
 
 - :func:`propose` builds and stores who holds which title in each new group and commune of a plan;
 - :func:`decisions_for_plan` reads the stored decisions (the execute step applies them);
+- :func:`decide` carries them out on a merger applied before they were taken (settling awaiting titles);
 - :func:`build_report` gives the surplus list, the figures of article 003's kind and the budget.
 
 Everything is evaluated on the proposal's effective date: residence, titles held, rules and base salary.
@@ -20,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select
 
+from tinhgon.domain.lineage import LegalBasis
 from tinhgon.domain.people import Person, TitleGroup, TitleHolding, TitleType
 from tinhgon.domain.plans import Plan, PlanGroup
 from tinhgon.domain.units import Level, Unit
@@ -379,6 +381,18 @@ def decisions_for_plan(conn: Connection, plan_id: int) -> list[Decision]:
     return [Decision(int(r.plan_id), Scope(r.scope), r.group_label, r.commune_unit_id, r.title_code,
                      r.person_id, bool(r.concurrent), Reason(r.reason_code), r.reason, bool(r.pinned))
             for r in rows]
+
+
+def decide(conn: Connection, plan_name: str, basis: LegalBasis, *, by: str | None,
+           start: dt.date | None = None) -> Any:
+    """The stored decisions become the staffing decision of a merger already carried out
+    (``tinhgon merge apply`` ran before them): the new groups' titles that awaited a decision are given
+    as decided and marked settled (who, when, which decision), and the commune's titles are set as
+    decided, from START (default: the merger's effective date). Returns the execute step's settlement.
+    Before the merger is applied nothing is needed: ``merge apply`` carries the decisions out itself."""
+    from tinhgon.execute.service import apply_staffing_decisions
+
+    return apply_staffing_decisions(conn, plan_name, basis, by=by, start=start)
 
 
 def proposal_info(conn: Connection, plan_id: int) -> dict[str, Any] | None:
