@@ -222,3 +222,24 @@ def test_summary_is_a_plain_record() -> None:
     # the settlement is JSON-friendly (the CLI prints it)
     done = service.Settlement(plan="p", start=EFF, decision="1")
     assert json.loads(json.dumps(dataclasses.asdict(done), default=str))["start"] == EFF.isoformat()
+
+
+def test_propose_after_the_merger_then_decide_settles_every_awaiting_title(demo_url: str) -> None:
+    """The whole flow: merge first, propose on the day before it, decide: nothing awaits any more."""
+    engine = db.get_engine(demo_url)
+    with engine.begin() as conn:
+        pairs_plan(conn, "p1", ON, n_mergers=2)
+        applied = service.apply_plan(conn, "p1", EFF, BASIS)
+        assert applied.holdings_awaiting_decision > 0
+        prop = staffing.propose(conn, "p1", effective=EFF - dt.timedelta(days=1),
+                                commune_classes={WARD: 1}, age_limits={"to_truong": 80})
+        done = staffing.decide(conn, "p1", LATER, by="x")
+        assert done.resolved == applied.holdings_awaiting_decision and done.still_pending == 0
+        holders = {(d.person_id, d.title_code) for d in prop.decisions
+                   if d.scope.value == "group" and d.person_id is not None
+                   and d.group_label in {u["label"] for u in applied.new_units}}
+        new_ids = [repo.resolve_unit(conn, u["code"], EFF).id for u in applied.new_units]
+        assert {(h.person_id, h.title_code) for h in repo.holdings_at(conn, EFF, new_ids)} == holders
+        kept = {p.person_id for p in _pending(conn) if p.resolution == "kept"}
+        assert kept == {p for p, _ in holders} & {p.person_id for p in _pending(conn)}
+        assert repo.integrity_problems(conn) == []
