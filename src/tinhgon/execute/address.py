@@ -663,6 +663,7 @@ class Converter:
         self._prov: dict[int, str] = {}
         self._described: dict[tuple[int | None, dt.date], dict[str, Any]] = {}
         self._suffix: dict[int, str] = {}
+        self._new_units: dict[int, tuple[str, str, tuple[str]]] = {}   # code, province code, (address end,)
         self._outcomes: dict[dt.date, dict[int, _Outcome]] = {}
         self._fields: dict[dt.date | None, dict[str, tuple[str, str, str, str, str]]] = {}
 
@@ -820,10 +821,13 @@ class Converter:
             return "not_found", "", "", (), ()
         if len(communes) == 1:
             uid = communes[0][0]
-            v = self.snap.at(uid, self.to)
-            assert v is not None
+            known = self._new_units.get(uid)
+            if known is None:  # what the new unit contributes, worked out once per new unit
+                v = self.snap.at(uid, self.to)
+                assert v is not None
+                known = self._new_units[uid] = (v.code, self._province_code(uid), (self._chain_names(uid),))
             status = "unchanged" if uid == commune and self._same_chain(commune, day) else "converted"
-            return status, v.code, self._province_code(uid), (self._chain_names(uid),), ()
+            return status, known[0], known[1], known[2], ()
         cands = tuple((v.code, v.name, self._province_code(u), primary)
                       for u, primary in communes if (v := self.snap.at(u, self.to)) is not None)
         provinces = {c[2] for c in cands}

@@ -72,6 +72,9 @@ _SPACED_LINES = str.maketrans({c: (" " if c in ".-/()\t:#&\"+" else "\0") for c 
                                if not (c.isalnum() or c in " ,\n")})
 # a letter or a zero before a digit: maybe "p5" or "05" (flagging a few more is harmless)
 _DIGIT_FIX = re.compile(r"[a-z0][0-9]")
+_NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+_DIGIT_MARKS = str.maketrans({**{c: "a" for c in "abcdefghijklmnopqrstuvwxyz"}, "0": "0",
+                              **{c: "1" for c in "123456789"}})
 
 
 class Tokens:
@@ -216,18 +219,68 @@ def tokenize_many(texts: list[str]) -> list[Tokens]:
     # lower() only lengthens and folding only shortens: equal totals mean every text kept its length
     if len(low) != len(joined) or len(folded) != len(low):
         return [tokenize(t) for t in texts]
+    spaced = folded.translate(_SPACED_LINES)
+    lines = spaced.replace(",", " , ").split("\n")
+    digits, odd = _odd_lines(spaced)
     out: list[Tokens] = []
-    search = _DIGIT_FIX.search
-    for text, lw, fd, spaced in zip(texts, low.split("\n"), folded.split("\n"),
-                                    folded.translate(_SPACED_LINES).split("\n"), strict=True):
+    for i, (text, lw, fd) in enumerate(zip(texts, low.split("\n"), folded.split("\n"), strict=True)):
         t = Tokens(text, fd)
         t.accents = fd != lw
-        if spaced.isascii() and "\0" not in spaced and search(spaced) is None:
-            t.f = spaced.replace(",", " , ").split()
-            t.exact = True
-        else:
+        if i in odd:
             t.f = folded_words(fd)
+        elif i in digits:
+            t.f = _fixed_words(lines[i])
+        else:
+            t.f = lines[i].split()
+            t.exact = True
         out.append(t)
+    return out
+
+
+def _fixed_words(line: str) -> list[str]:
+    """`folded_words` for a line of plain ASCII letters, digits and spaced commas: the words are those
+    of the split, and only those with a digit need `_fix`."""
+    f: list[str] = []
+    for w in line.split():
+        if w.isalpha():
+            f.append(w)
+        else:
+            _fix(w, f)
+    return f
+
+
+def _odd_lines(spaced: str) -> tuple[set[int], set[int]]:
+    """The lines of SPACED (punctuation spaced, one text a line) that a plain split does not key right:
+    (lines with a digit after a letter or a zero, lines with a character `_SPACED_LINES` marks or one
+    that is not ASCII). Found over the whole text with C-level searches, then placed by offset."""
+    # letters → "a", 0 → "0", other digits → "1": a digit after a letter or a zero is one of four pairs,
+    # found with str.find (a regex would try a match at every letter)
+    marked = spaced.translate(_DIGIT_MARKS)
+    digits: list[int] = []
+    for pair in ("a0", "a1", "00", "01"):
+        i = marked.find(pair)
+        while i >= 0:
+            digits.append(i)
+            i = marked.find(pair, i + 1)
+    odd: list[int] = []
+    if "\0" in spaced:
+        i = spaced.find("\0")
+        while i >= 0:
+            odd.append(i)
+            i = spaced.find("\0", i + 1)
+    if not spaced.isascii():
+        odd += [m.start() for m in _NOT_ASCII.finditer(spaced)]
+    return _lines_of(spaced, digits), _lines_of(spaced, odd)
+
+
+def _lines_of(text: str, offsets: list[int]) -> set[int]:
+    """The line numbers of OFFSETS in TEXT (the line breaks are counted once over all of them)."""
+    out: set[int] = set()
+    line, pos = 0, 0
+    for i in sorted(offsets):
+        line += text.count("\n", pos, i)
+        pos = i
+        out.add(line)
     return out
 
 
@@ -243,14 +296,9 @@ def fold_name_lines(joined: str, count: int) -> list[tuple[str, ...]]:
     if len(folded) != len(joined) or len(low) != len(joined) or len(lines) != count:
         return [fold_name(n) for n in lines]
     words = (spaced.replace(",", " ") if "," in spaced else spaced).split("\n")
-    if spaced.isascii() and "\0" not in spaced:
-        # only the lines with a digit after a letter or a zero need `tokenize`: found in one pass
-        odd = {spaced.count("\n", 0, m.start()) for m in _DIGIT_FIX.finditer(spaced)}
-    else:
-        odd = {i for i, line in enumerate(words)
-               if "\0" in line or not line.isascii() or _DIGIT_FIX.search(line) is not None}
+    digits, odd = _odd_lines(spaced)
     out = [tuple(line.split()) for line in words]
-    for i in odd:
+    for i in digits | odd:
         out[i] = fold_name(lines[i])
     return out
 
