@@ -14,10 +14,11 @@ from tinhgon.domain.units import Unit
 from tinhgon.registry import plans as plan_store
 from tinhgon.registry import repo
 from tinhgon.web import auth, cache, geo, planweb, service, views
+from tinhgon.web.apierrors import ERRORS
 from tinhgon.web.context import CtxDep, csrf_token, current_account, engine, require_csrf
 from tinhgon.web.i18n import translate
 
-router = APIRouter(prefix="/api/v1", tags=["tinhgon"])
+router = APIRouter(prefix="/api/v1", tags=["tinhgon"], responses=ERRORS)
 CSRF = [Depends(require_csrf)]
 
 

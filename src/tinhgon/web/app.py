@@ -16,6 +16,7 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from fastapi.templating import Jinja2Templates
+from sqlalchemy.exc import DataError
 from starlette.middleware.sessions import SessionMiddleware
 
 from tinhgon.errors import BadInput, TinhgonError
@@ -137,6 +138,12 @@ def create_app(database_url: str | None = None) -> FastAPI:
     @app.exception_handler(TinhgonError)
     async def _failure(request: Request, exc: TinhgonError) -> Response:
         return _error(request, 500, str(exc))
+
+    @app.exception_handler(OverflowError)
+    @app.exception_handler(DataError)
+    async def _out_of_range(request: Request, _exc: Exception) -> Response:
+        # an id or number larger than the database can store (SQLite: 8 bytes): no such record can exist
+        return _error(request, 422, "Giá trị số vượt quá giới hạn cho phép.")
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> Response:

@@ -15,9 +15,10 @@ from tinhgon.errors import BadInput
 from tinhgon.registry import repo
 from tinhgon.reliability import dataversion
 from tinhgon.web import cache
+from tinhgon.web.apierrors import ERRORS
 from tinhgon.web.context import CtxDep, require_csrf
 
-router = APIRouter()
+router = APIRouter(responses=ERRORS)  # pages are left out of the schema; the /api/v1 routes are in it
 CSRF = [Depends(require_csrf)]
 
 
