@@ -392,11 +392,16 @@ def _matches(tx: Tokens, end: int, names: LevelNames, scope: int | None, idx: Da
     skipped), with where their kind word starts and a score, longest names first."""
     f = tx.f
     e = end
-    while e > 0 and f[e - 1] == ",":
-        e -= 1
     if e == 0:
         return []
-    lens = names.lengths.get(f[e - 1])
+    w = f[e - 1]
+    if w == ",":
+        while e > 0 and f[e - 1] == ",":
+            e -= 1
+        if e == 0:
+            return []
+        w = f[e - 1]
+    lens = names.lengths.get(w)
     if lens is None:
         return []
     first = names.first
@@ -407,7 +412,8 @@ def _matches(tx: Tokens, end: int, names: LevelNames, scope: int | None, idx: Da
         s0 = e - n
         if s0 < 0 or f[s0] not in first:
             continue
-        key = (f[s0],) if n == 1 else tuple(f[s0:e])
+        # the key without a slice for the usual one- and two-word names
+        key = (w,) if n == 1 else (f[s0], w) if n == 2 else tuple(f[s0:e])
         uids = units.get(key)
         if not uids:
             continue
@@ -480,8 +486,6 @@ _JUNK_LAST = frozenset(j[-1] for j in TRAILING_JUNK)
 def _strip_junk(tokens: Tokens) -> int:
     f = tokens.f
     end = len(f)
-    if end and f[-1] != "," and f[-1] not in _JUNK_LAST and not (len(f[-1]) >= 5 and f[-1].isdigit()):
-        return end  # the usual case: nothing to strip
     changed = True
     while changed:
         changed = False
@@ -497,9 +501,15 @@ def _strip_junk(tokens: Tokens) -> int:
 
 
 def parse(tokens: Tokens, idx: DateIndex) -> Parsed | None:
-    end = _strip_junk(tokens)
+    f = tokens.f
+    end = len(f)
     if end == 0:
         return None
+    last = f[-1]
+    if last == "," or last in _JUNK_LAST or (len(last) >= 5 and last.isdigit()):
+        end = _strip_junk(tokens)
+        if end == 0:
+            return None
     tx = tokens
     best: dict[int, tuple[float, int | None, int | None, int]] = {}
     top = float("-inf")
