@@ -19,7 +19,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from operator import itemgetter
+from operator import itemgetter, methodcaller
 from typing import Any, NamedTuple
 
 from sqlalchemy import Connection, select
@@ -930,9 +930,11 @@ def _street_parts(street: str) -> str:
     """The street part cleaned of empty pieces, ending with ', ' when not empty."""
     if not street:
         return ""
-    parts = [p.strip(" -") for p in street.replace(";", ",").split(",")]
-    kept = [p for p in parts if p]
-    return ", ".join(kept) + ", " if kept else ""
+    kept = ", ".join(filter(None, map(_strip_piece, street.replace(";", ",").split(","))))  # no Python frame
+    return kept + ", " if kept else ""
+
+
+_strip_piece = methodcaller("strip", " -")
 
 
 # --- batch ------------------------------------------------------------------------------------------
@@ -969,7 +971,9 @@ def _convert_all(conv: Converter, rows: Iterable[list[str]], at: dt.date | None,
         table.append((cells, (cells[col] or "").strip()))
     # every distinct text is folded in one pass, then converted once
     texts = [t for t in dict.fromkeys(t for _, t in table) if t]
-    found = {text: conv.fields(text, at, tokens) for text, tokens in zip(texts, tokenize_many(texts), strict=True)}
+    # each distinct text once, not kept in the converter's cache: the batch holds its own answers
+    found = {text: conv._fields_uncached(text, at, tokens)
+             for text, tokens in zip(texts, tokenize_many(texts), strict=True)}
     found[""] = ("", "", "", "", "empty")
     for cells, text in table:
         r = found[text]
