@@ -73,6 +73,10 @@ _SPACED_LINES = str.maketrans({c: (" " if c in ".-/()\t:#&\"+" else "\0") for c 
 # a letter or a zero before a digit: maybe "p5" or "05" (flagging a few more is harmless)
 _DIGIT_FIX = re.compile(r"[a-z0][0-9]")
 _NOT_ASCII = re.compile(r"[^\x00-\x7f]")
+# on an ASCII text without separators other than commas, apostrophes or underscores, `_TOKEN` finds
+# exactly the runs of letters and digits, and the commas
+_NOT_PLAIN = re.compile(r"[;|\n'`_]")
+_TOKEN_PLAIN = re.compile(r",|[a-zA-Z0-9]+")
 _DIGIT_MARKS = str.maketrans({**{c: "a" for c in "abcdefghijklmnopqrstuvwxyz"}, "0": "0",
                               **{c: "1" for c in "123456789"}})
 
@@ -132,7 +136,19 @@ class Tokens:
     def _offsets(self) -> None:
         st: list[int] = []
         en: list[int] = []
-        for m in _TOKEN.finditer(self.folded_text if self.folded_text is not None else self.text):
+        if self.exact and self.folded_text is not None:  # the keys are the words: find them in turn
+            text, pos = self.folded_text, 0
+            for w in self.f:
+                pos = text.find(w, pos)
+                st.append(pos)
+                pos += len(w)
+                en.append(pos)
+            self._start, self._end = st, en
+            return
+        text = self.folded_text if self.folded_text is not None else self.text
+        # plain ASCII letters, digits and spaces: the words are simply the runs of letters and digits
+        token = _TOKEN_PLAIN if text.isascii() and _NOT_PLAIN.search(text) is None else _TOKEN
+        for m in token.finditer(text):
             a, b = m.span()
             w = m.group()
             if w[-1].isdigit() and not w.isdigit():
