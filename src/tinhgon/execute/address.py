@@ -15,7 +15,7 @@ from __future__ import annotations
 import datetime as dt
 import gc
 import re
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -965,17 +965,14 @@ def convert_rows(conv: Converter, header: list[str], rows: Iterable[list[str]], 
 
 def _convert_all(conv: Converter, rows: Iterable[list[str]], at: dt.date | None, col: int, width: int,
                  out_rows: list[list[str]], counts: dict[str, int]) -> None:
-    table: list[tuple[list[str], str]] = []
-    for cells in rows:
-        cells = [*cells, *[""] * (width - len(cells))] if len(cells) < width else list(cells)
-        table.append((cells, (cells[col] or "").strip()))
-    # every distinct text is folded in one pass, then converted once
-    texts = [t for t in dict.fromkeys(t for _, t in table) if t]
-    # each distinct text once, not kept in the converter's cache: the batch holds its own answers
+    table = [cells if len(cells) >= width else [*cells, *[""] * (width - len(cells))] for cells in rows]
+    texts = [(cells[col] or "").strip() for cells in table]
+    # every distinct text is folded in one pass with the others, then converted once; the answers are
+    # kept by the batch, not also in the converter's cache
+    distinct = [t for t in dict.fromkeys(texts) if t]
     found = {text: conv._fields_uncached(text, at, tokens)
-             for text, tokens in zip(texts, tokenize_many(texts), strict=True)}
+             for text, tokens in zip(distinct, tokenize_many(distinct), strict=True)}
     found[""] = ("", "", "", "", "empty")
-    for cells, text in table:
-        r = found[text]
-        counts[r[4]] += 1
-        out_rows.append([*cells, *r])
+    out_rows.extend([[*cells, *found[text]] for cells, text in zip(table, texts, strict=True)])
+    for text, n in Counter(texts).items():
+        counts[found[text][4]] += n
