@@ -16,7 +16,7 @@ import datetime as dt
 import gc
 import re
 from collections import Counter, defaultdict
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from operator import itemgetter, methodcaller
@@ -105,9 +105,17 @@ class Snapshot:
         # merged in the order of valid_from: were two versions of a unit in force on one date (bad
         # data), the later one would win, on every date alike
         self._intervals = sorted(by_interval.items(), key=lambda kv: kv[0][0] or dt.date.min)
-        self.successors: dict[int, list[Link]] = defaultdict(list)
+        # the links out of each unit: most units have one, kept without a list (fewer objects)
+        self._one_link: dict[int, Link] = {}
+        self._links: dict[int, list[Link]] = {}
         for from_id, link in links:
-            self.successors[from_id].append(link)
+            more = self._links.get(from_id)
+            if more is not None:
+                more.append(link)
+            elif from_id in self._one_link:
+                self._links[from_id] = [self._one_link.pop(from_id), link]
+            else:
+                self._one_link[from_id] = link
         self._indexes: dict[dt.date, DateIndex] = {}
         self._current: dict[dt.date, dict[int, Version]] = {}
 
@@ -136,6 +144,11 @@ class Snapshot:
         links = ((a, Link(b, bool(partial), bool(primary), day(eff)))  # type: ignore[arg-type]
                  for a, b, partial, primary, eff in link_rows)
         return cls(versions, links)
+
+    def links_from(self, uid: int) -> Sequence[Link]:
+        """The lineage links from UID to other units, in the order read."""
+        one = self._one_link.get(uid)
+        return (one,) if one is not None else self._links.get(uid, ())
 
     def current(self, on: dt.date) -> dict[int, Version]:
         """unit id → its version in force on ON."""
@@ -174,12 +187,14 @@ class Snapshot:
         if uid in now:
             return [(uid, True)]
         out: dict[int, bool] = {}
-        links = self.successors.get(uid, ())
-        if len(links) == 1:  # the most common case: one successor, in force on UNTIL
-            ln = links[0]
-            if ln.to_id in now and since < ln.effective <= until:
-                return [(ln.to_id, ln.primary or not ln.partial)]
-        elif links and all(ln.to_id in now and since < ln.effective <= until for ln in links):
+        one = self._one_link.get(uid)
+        if one is not None:  # the most common case: one successor, in force on UNTIL
+            if one.to_id in now and since < one.effective <= until:
+                return [(one.to_id, one.primary or not one.partial)]
+            links: Sequence[Link] = (one,)
+        else:
+            links = self._links.get(uid, ())
+        if len(links) > 1 and all(ln.to_id in now and since < ln.effective <= until for ln in links):
             # the usual case, one step: every successor is in force on UNTIL
             for ln in links:
                 out[ln.to_id] = out.get(ln.to_id, False) or ln.primary or not ln.partial
@@ -192,7 +207,7 @@ class Snapshot:
                 continue
             if depth > 50:
                 continue
-            for ln in self.successors.get(cur, ()):
+            for ln in self.links_from(cur):
                 if day < ln.effective <= until:
                     stack.append((ln.to_id, ln.effective, primary and (ln.primary or not ln.partial), depth + 1))
         return sorted(out.items())
@@ -243,34 +258,44 @@ def _name_kind(v: Version, label: str | None) -> str:
 
 
 class LevelNames:
-    """The names of every unit of one level in force on one date: folded words → units. A span of an
-    address is looked up only with a length that some name ending with its last word has, and only if
-    its first word starts some name: most spans are refused without building a key."""
+    """The names of every unit of one level in force on one date: folded words (joined by a space) →
+    the unit, or the units when several share the name. A span of an address is looked up only with a
+    length that some name ending with its last word has, and only if its first word starts some name:
+    most spans are refused without building a key. Keys are strings and a lone unit a plain int, so the
+    index adds few objects for the garbage collector to walk."""
 
-    __slots__ = ("_under", "first", "lengths", "units")
+    __slots__ = ("_under", "first", "lengths", "maxlen", "units")
 
     def __init__(self, names: Iterable[tuple[tuple[str, ...], int]]) -> None:
-        units: dict[tuple[str, ...], list[int]] = {}
-        for key, uid in names:
-            lst = units.get(key)
-            if lst is None:
-                units[key] = [uid]
-            else:
-                lst.append(uid)
-        self.units = units
-        self.first = frozenset(k[0] for k in units)
+        units: dict[str, int | tuple[int, ...]] = {}
+        first: set[str] = set()
         lengths: dict[str, set[int]] = defaultdict(set)
-        for k in units:
-            lengths[k[-1]].add(len(k))
+        maxlen = 0
+        for words, uid in names:
+            key = " ".join(words)
+            prev = units.get(key)
+            if prev is None:
+                units[key] = uid
+                first.add(words[0])
+                lengths[words[-1]].add(len(words))
+                maxlen = max(maxlen, len(words))
+            elif isinstance(prev, int):
+                units[key] = (prev, uid)
+            else:
+                units[key] = (*prev, uid)
+        self.units = units
+        self.first = frozenset(first)
         self.lengths = {w: tuple(sorted(ns, reverse=True)) for w, ns in lengths.items()}
-        self._under: dict[tuple[str, ...], dict[int, list[int]]] = {}
+        self.maxlen = maxlen
+        self._under: dict[str, dict[int, list[int]]] = {}
 
-    def under(self, key: tuple[str, ...], idx: DateIndex) -> dict[int, list[int]]:
+    def under(self, key: str, idx: DateIndex) -> dict[int, list[int]]:
         """The units named KEY by each unit above them (worked out once per name, for common names)."""
         hit = self._under.get(key)
         if hit is None:
             hit = self._under[key] = {}
-            for u in self.units[key]:
+            found = self.units[key]
+            for u in (found,) if isinstance(found, int) else found:
                 p, depth = idx.parent.get(u), 0
                 while p is not None and depth < 8:
                     hit.setdefault(p, []).append(u)
@@ -338,8 +363,7 @@ class DateIndex:
                     self.groups_in[parent][(num,)] = [uids[0]]
         # last words of every name: "the kind word may also end the name before" needs them
         self.last_words = frozenset([*self.provinces.lengths, *self.districts.lengths, *self.communes.lengths])
-        self.maxlen = max((len(k) for t in (self.provinces, self.districts, self.communes) for k in t.units),
-                          default=1)
+        self.maxlen = max(self.provinces.maxlen, self.districts.maxlen, self.communes.maxlen, 1)
         self.level_max = 13 + 0.1 * self.maxlen   # the most one level of a parse can add
 
     def _above(self, uids: Iterable[int]) -> set[int | None]:
@@ -413,10 +437,11 @@ def _matches(tx: Tokens, end: int, names: LevelNames, scope: int | None, idx: Da
         if s0 < 0 or f[s0] not in first:
             continue
         # the key without a slice for the usual one- and two-word names
-        key = (w,) if n == 1 else (f[s0], w) if n == 2 else tuple(f[s0:e])
-        uids = units.get(key)
-        if not uids:
+        key = w if n == 1 else f[s0] + " " + w if n == 2 else " ".join(f[s0:e])
+        found = units.get(key)
+        if found is None:
             continue
+        uids: Sequence[int] = (found,) if isinstance(found, int) else found
         if scope is not None:  # the parent or grandparent is the scope, or a unit further up is
             deep = idx.deep
             if len(uids) == 1:  # the usual case, without building a list
@@ -449,7 +474,7 @@ def _matches(tx: Tokens, end: int, names: LevelNames, scope: int | None, idx: Da
             kinds = _KIND_ONE_WORD.get(f[s0 - 1])
             if kinds is not None:
                 ps = s0 - 1
-        numeric = key[0].isdigit() and all(k.isdigit() for k in key)
+        numeric = key[0].isdigit() and key.replace(" ", "").isdigit()  # every word a number
         for uid in uids:
             if kinds is not None and kind_of[uid] in kinds:
                 out.append((uid, ps, 3 + 0.1 * n))
