@@ -698,7 +698,7 @@ class Converter:
         self._prov: dict[int, str] = {}
         self._described: dict[tuple[int | None, dt.date], dict[str, Any]] = {}
         self._suffix: dict[int, str] = {}
-        self._new_units: dict[int, tuple[str, str, tuple[str]]] = {}   # code, province code, (address end,)
+        self._converted: dict[int, _Outcome] = {}   # new unit → the outcome of a commune that became it
         self._outcomes: dict[dt.date, dict[int, _Outcome]] = {}
         self._fields: dict[dt.date | None, dict[str, tuple[str, str, str, str, str]]] = {}
 
@@ -856,13 +856,17 @@ class Converter:
             return "not_found", "", "", (), ()
         if len(communes) == 1:
             uid = communes[0][0]
-            known = self._new_units.get(uid)
-            if known is None:  # what the new unit contributes, worked out once per new unit
+            if uid == commune and self._same_chain(commune, day):
                 v = self.snap.at(uid, self.to)
                 assert v is not None
-                known = self._new_units[uid] = (v.code, self._province_code(uid), (self._chain_names(uid),))
-            status = "unchanged" if uid == commune and self._same_chain(commune, day) else "converted"
-            return status, known[0], known[1], known[2], ()
+                return "unchanged", v.code, self._province_code(uid), (self._chain_names(uid),), ()
+            known = self._converted.get(uid)
+            if known is None:  # the same answer for every old commune that went whole into this unit
+                v = self.snap.at(uid, self.to)
+                assert v is not None
+                known = self._converted[uid] = ("converted", v.code, self._province_code(uid),
+                                                (self._chain_names(uid),), ())
+            return known
         cands = tuple((v.code, v.name, self._province_code(u), primary)
                       for u, primary in communes if (v := self.snap.at(u, self.to)) is not None)
         provinces = {c[2] for c in cands}
