@@ -112,6 +112,10 @@ def create_app(database_url: str | None = None) -> FastAPI:
         from tinhgon.web import staffreport
 
         app.include_router(staffreport.router)
+    from tinhgon.web import coordweb, dossierweb  # coordination and the merger dossier (always installed)
+
+    app.include_router(coordweb.router)
+    app.include_router(dossierweb.router)
     app.include_router(views.router)
 
     @app.exception_handler(NotLoggedIn)
