@@ -8,17 +8,18 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from tinhgon.domain.units import Level
 from tinhgon.registry import repo
 from tinhgon.registry.titles import load_title_types
 
 
 def audit_unit(conn: Connection, code: str, on: dt.date, *, bands: Sequence[int] = (450, 600),
-               oversized: int | None = None, book: Any | None = None) -> Any:
-    """Audit the unit CODE names on ON and everything under it."""
+               oversized: int | None = None, book: Any | None = None, level: Level | None = None) -> Any:
+    """Audit the unit CODE names on ON (at LEVEL, when a code is shared across levels) and everything under it."""
     from tinhgon.rules.audit import audit_units
     from tinhgon.rules.book import RuleBook
 
-    root = repo.resolve_unit(conn, code, on)
+    root = repo.resolve_unit(conn, code, on, level)
     below = repo.descendants(conn, root.id, on)
     ids = [root.id] + [u.id for u in below]
     holdings = repo.holdings_at(conn, on, ids)

@@ -215,18 +215,15 @@ def people_page(unit_id: int, ctx: CtxDep) -> Response:
 # --- audit --------------------------------------------------------------------------------------------
 
 def run_audit(request: Request, ctx: Any, unit: Any) -> Any:
-    from tinhgon.rules.audit import audit_units
+    """The audit of tinhgon.audit.service, the one `tinhgon audit` runs: the same figures on the page, in the
+    API and on the command line. The rule book is read once per process."""
+    from tinhgon.audit.service import audit_unit
     from tinhgon.rules.book import RuleBook
 
     book = getattr(request.app.state, "rule_book", None)
     if book is None:
         book = request.app.state.rule_book = RuleBook.load_default()
-    below = repo.descendants(ctx.conn, unit.id, ctx.on)
-    ids = [unit.id, *[u.id for u in below]]
-    holdings = repo.holdings_at(ctx.conn, ctx.on, ids)
-    people = repo.people_by_ids(ctx.conn, [h.person_id for h in holdings])
-    return audit_units(unit, below, holdings, people, repo.title_types(ctx.conn), book, ctx.on,
-                       ancestors=repo.ancestors(ctx.conn, unit, ctx.on))
+    return audit_unit(ctx.conn, unit.code, ctx.on, book=book, level=unit.level)
 
 
 @router.get("/units/{unit_id}/audit")
