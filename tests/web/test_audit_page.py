@@ -14,7 +14,8 @@ from tests.web.conftest import OLD, DemoIds
 from tinhgon.rules.vnformat import format_int
 
 
-def _cli_audit(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str, code: str) -> dict[str, Any]:
+def _cli_audit(monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], url: str,
+               code: str) -> dict[str, Any]:
     from tinhgon import cli
 
     monkeypatch.setenv("TINHGON_DATABASE_URL", url)
