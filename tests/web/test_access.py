@@ -3,6 +3,8 @@ allows), 403 outside, and nothing of the refused unit in the answer."""
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from sqlalchemy import select
 from tests.web.conftest import OLD, DemoIds
@@ -26,6 +28,12 @@ ENDPOINTS = [
     ("api_audit", "/api/v1/units/{u}/audit?" + AT, False, False),
     ("api_cells", "/api/v1/units/{u}/cells?" + AT, False, False),
     ("api_tree", "/api/v1/tree?parent={u}&" + AT, False, False),
+    ("coordination", "/units/{u}/coordination?" + AT, False, False),
+    ("delegations", "/units/{u}/delegations?" + AT, False, False),
+    ("workload", "/units/{u}/workload?" + AT, False, False),
+    ("api_coordination", "/api/v1/units/{u}/coordination?" + AT, False, False),
+    ("api_delegations", "/api/v1/units/{u}/delegations?" + AT, False, False),
+    ("api_workload", "/api/v1/units/{u}/workload?" + AT, False, False),
 ]
 
 # account -> (unit inside its scope, unit outside it), as DemoIds attribute names
@@ -112,3 +120,113 @@ def test_plan_endpoints_follow_the_scope(clients, ids: DemoIds) -> None:
     assert client.get("/plans?" + AT).status_code == 200
     assert client.get("/api/v1/plans").status_code == 200
     assert client.get("/api/v1/plans/999999").status_code == 404
+
+
+# state-changing coordination calls: (name, "form" | "json", path with {u}, body). Each is refused input for an
+# account allowed to make it (400, or 404 for a delegation that does not exist), so the matrix writes nothing:
+# outside the scope 403 for every role, inside 403 for roles that may not write.
+DAY = OLD.strftime("%d/%m/%Y")
+WRITES = [
+    ("sign_form", "form", "/units/{u}/coordination/sign?" + AT, {"rule": "KHONG-CO", "signed_on": DAY}),
+    ("evaluate_form", "form", "/units/{u}/coordination/evaluate?" + AT,
+     {"rule": "KHONG-CO", "year": "2025", "evaluated_on": DAY}),
+    ("grant_form", "form", "/units/{u}/delegations?" + AT, {"acts": "khong_co", "valid_from": DAY}),
+    ("revoke_form", "form", "/units/{u}/delegations/999999/revoke?" + AT, {"on": DAY}),
+    ("api_sign", "json", "/api/v1/units/{u}/coordination/signings", {"rule": "KHONG-CO", "signed_on": OLD.isoformat()}),
+    ("api_evaluate", "json", "/api/v1/units/{u}/coordination/evaluations",
+     {"rule": "KHONG-CO", "year": 2025, "evaluated_on": OLD.isoformat()}),
+    ("api_grant", "json", "/api/v1/units/{u}/delegations", {"acts": ["khong_co"], "valid_from": OLD.isoformat()}),
+    ("api_revoke", "json", "/api/v1/units/{u}/delegations/999999/revocation", {"on": OLD.isoformat()}),
+]
+
+
+def _send(client: Any, token: str, kind: str, path: str, body: dict[str, Any]) -> Any:
+    if kind == "form":
+        return client.post(path, data={**body, "csrf_token": token})
+    return client.post(path, json=body, headers={"X-CSRF-Token": token})
+
+
+@pytest.mark.parametrize("write", WRITES, ids=[w[0] for w in WRITES])
+@pytest.mark.parametrize("username", list(ACCOUNTS))
+@pytest.mark.parametrize("where", ["inside", "outside"])
+def test_coordination_writes_follow_scope_then_role(clients, ids: DemoIds, write, username: str, where: str) -> None:
+    name, kind, path, body = write
+    client, token = clients[username]
+    inside, outside = (getattr(ids, a) for a in ACCOUNTS[username])
+    r = _send(client, token, kind, path.format(u=inside if where == "inside" else outside), body)
+    if where == "outside":
+        assert r.status_code == 403, (name, username, r.text[:300])
+        assert ids.names[outside] not in r.text and "phạm vi" in r.text
+    elif username in EDITORS:
+        assert r.status_code == (404 if "revo" in name else 400), (name, username, r.text[:300])
+    else:
+        assert r.status_code == 403, (name, username, r.text[:300])
+
+
+# --- merger dossiers: a dossier is checked on its commune and its start date --------------------------------
+
+@pytest.fixture(scope="module")
+def dossiers(web_db: str, ids: DemoIds) -> dict[str, int]:
+    """A dossier in Thượng Thanh, Ngọc Lâm (Long Biên), Phúc Xá (Ba Đình) and a ward of Hải Phòng, opened on OLD
+    for a plan merging two residential groups (Phúc Xá and the Hải Phòng ward get two small groups first)."""
+    import datetime as dt
+
+    from tinhgon.domain.plans import Plan, PlanGroup
+    from tinhgon.domain.units import Kind
+    from tinhgon.dossier import service
+    from tinhgon.registry.plans import save_plan
+
+    out: dict[str, int] = {}
+    with db.get_engine(web_db).begin() as conn:
+        for key, ward_id in (("tt", ids.thuong_thanh), ("nl", ids.ngoc_lam), ("px", ids.phuc_xa),
+                             ("hp", ids.haiphong_ward)):
+            ward = repo.unit_at(conn, ward_id, OLD)
+            assert ward is not None
+            groups = sorted(repo.children(conn, ward_id, OLD), key=lambda u: u.code)[:2]
+            if len(groups) < 2:
+                for n in (91, 92):
+                    repo.add_unit(conn, code=f"{ward.code}-{n}", name=f"Tổ dân phố số {n}", kind=Kind.TO_DAN_PHO,
+                                  parent_id=ward_id, valid_from=dt.date(2020, 1, 1), households=100,
+                                  province_code=ward.province_code, lat=ward.lat, lon=ward.lon)
+                groups = sorted(repo.children(conn, ward_id, OLD), key=lambda u: u.code)[:2]
+            name = f"matrix-{key}"
+            save_plan(conn, Plan(name=name, scope_unit_id=ward_id, at=OLD, groups=[
+                PlanGroup(label="N1", parent_unit_id=ward_id, unit_ids=[g.id for g in groups],
+                          households=sum(g.households or 0 for g in groups))]))
+            (out[key],) = service.create_dossiers(conn, name, start=OLD, created_by="matrix")
+    return out
+
+
+# account -> (its dossier inside, one outside); the group officer's scope is one group: no commune's dossier
+DOSSIER_SCOPE = {"tinh.hanoi": ("tt", "hp"), "quan.longbien": ("tt", "px"), "phuong.thuongthanh": ("tt", "nl"),
+                 "to.thuongthanh02": ("tt", "nl"), "xem.longbien": ("tt", "px")}
+NAMES = {"tt": "thuong_thanh", "nl": "ngoc_lam", "px": "phuc_xa", "hp": "haiphong_ward"}
+DOSSIER_CALLS = [
+    ("page", "get", "/dossiers/{d}?" + AT, None),
+    ("api", "get", "/api/v1/dossiers/{d}?" + AT, None),
+    ("paper", "get", "/dossiers/{d}/documents/du-thao-nghi-quyet.docx?" + AT, None),
+    ("advance_form", "form", "/dossiers/{d}/advance?" + AT, {"step": "khong-co", "done_on": DAY}),
+    ("api_advance", "json", "/api/v1/dossiers/{d}/advance?" + AT, {"step": "khong-co", "date": OLD.isoformat()}),
+]
+
+
+@pytest.mark.parametrize("call", DOSSIER_CALLS, ids=[c[0] for c in DOSSIER_CALLS])
+@pytest.mark.parametrize("username", list(DOSSIER_SCOPE))
+@pytest.mark.parametrize("where", ["inside", "outside"])
+def test_dossier_pages_and_endpoints_follow_scope_then_role(clients, ids: DemoIds, dossiers: dict[str, int], call,
+                                                            username: str, where: str) -> None:
+    name, kind, path, body = call
+    client, token = clients[username]
+    key = DOSSIER_SCOPE[username][0 if where == "inside" else 1]
+    url = path.format(d=dossiers[key])
+    r = client.get(url) if kind == "get" else _send(client, token, kind, url, body)
+    reaches = where == "inside" and username != "to.thuongthanh02"
+    if not reaches:
+        assert r.status_code == 403, (name, username, r.text[:300])
+        assert ids.names[getattr(ids, NAMES[key])] not in r.text and "phạm vi" in r.text
+    elif kind == "get":
+        assert r.status_code == 200, (name, username, r.text[:300])
+    else:
+        assert r.status_code == (400 if username in EDITORS else 403), (name, username, r.text[:300])
+    listed = {d["id"] for d in client.get("/api/v1/dossiers?" + AT).json()}
+    assert (dossiers[key] in listed) == reaches
