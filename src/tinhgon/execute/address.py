@@ -259,56 +259,63 @@ def _name_kind(v: Version, label: str | None) -> str:
 
 class LevelNames:
     """The names of every unit of one level in force on one date: folded words (joined by a space) →
-    the unit, or the units when several share the name. A span of an address is looked up only with a
-    length that some name ending with its last word has, and only if its first word starts some name:
-    most spans are refused without building a key. Keys are strings and a lone unit a plain int, so the
-    index adds few objects for the garbage collector to walk."""
+    the unit, or the units when several share the name; and the same under each unit above them (key
+    "<unit id>\x1f<name>"), so that a name is looked up within a district or province at once. A span
+    of an address is looked up only with a length that some name ending with its last word has, and
+    only if its first word starts some name: most spans are refused without building a key. Keys are
+    strings and a lone unit a plain int, so the index adds few objects for the garbage collector."""
 
-    __slots__ = ("_under", "first", "lengths", "maxlen", "units")
+    __slots__ = ("first", "lengths", "maxlen", "scoped", "units")
 
-    def __init__(self, names: Iterable[tuple[tuple[str, ...], int]]) -> None:
+    def __init__(self, names: Iterable[tuple[tuple[str, ...], int]], parent: Mapping[int, int]) -> None:
         units: dict[str, int | tuple[int, ...]] = {}
+        scoped: dict[str, int | tuple[int, ...]] = {}
         first: set[str] = set()
         lengths: dict[str, set[int]] = defaultdict(set)
-        maxlen = 0
-        for words, uid in names:
+        pget = parent.get
+        for words, uid in names:  # written out: this runs for every name of the country
             key = " ".join(words)
             prev = units.get(key)
             if prev is None:
                 units[key] = uid
                 first.add(words[0])
                 lengths[words[-1]].add(len(words))
-                maxlen = max(maxlen, len(words))
-            elif isinstance(prev, int):
-                units[key] = (prev, uid)
             else:
-                units[key] = (*prev, uid)
+                _add_unit(units, key, uid)
+            # under every unit above it in force that day (district, province)
+            p, depth = pget(uid), 0
+            while p is not None and depth < 8:
+                sk = f"{p}\x1f{key}"
+                prev = scoped.get(sk)
+                if prev is None:
+                    scoped[sk] = uid
+                elif prev != uid:
+                    _add_unit(scoped, sk, uid)
+                p, depth = pget(p), depth + 1
+        maxlen = max((n for ns in lengths.values() for n in ns), default=0)
         self.units = units
+        self.scoped = scoped
         self.first = frozenset(first)
         self.lengths = {w: tuple(sorted(ns, reverse=True)) for w, ns in lengths.items()}
         self.maxlen = maxlen
-        self._under: dict[str, dict[int, list[int]]] = {}
-
-    def under(self, key: str, idx: DateIndex) -> dict[int, list[int]]:
-        """The units named KEY by each unit above them (worked out once per name, for common names)."""
-        hit = self._under.get(key)
-        if hit is None:
-            hit = self._under[key] = {}
-            found = self.units[key]
-            for u in (found,) if isinstance(found, int) else found:
-                p, depth = idx.parent.get(u), 0
-                while p is not None and depth < 8:
-                    hit.setdefault(p, []).append(u)
-                    p, depth = idx.parent.get(p), depth + 1
-        return hit
 
     def __bool__(self) -> bool:
         return bool(self.units)
 
 
+def _add_unit(table: dict[str, int | tuple[int, ...]], key: str, uid: int) -> None:
+    prev = table.get(key)
+    if prev is None:
+        table[key] = uid
+    elif isinstance(prev, int):
+        if prev != uid:
+            table[key] = (prev, uid)
+    elif prev[-1] != uid:
+        table[key] = (*prev, uid)
+
+
 class DateIndex:
-    """Names of the units in force on one date, by level; a unit is found under a unit above it by
-    walking up its parents (no table per district or province: far fewer objects to build)."""
+    """Names of the units in force on one date, by level, everywhere and under each unit above them."""
 
     def __init__(self, snap: Snapshot, on: dt.date) -> None:
         self.on = on
@@ -325,11 +332,6 @@ class DateIndex:
         # the parent of each unit in force, when the parent is in force too
         self.parent: dict[int, int] = {uid: v.parent_id for uid, v in current.items()
                                        if v.parent_id is not None and v.parent_id in current and v.parent_id != uid}
-        self.grandparent: dict[int, int] = {uid: g for uid, p in self.parent.items()
-                                            if (g := self.parent.get(p)) is not None}
-        # the units with a unit in force three or more levels up (residential groups, usually none
-        # of the named levels): only these need `within` past the grandparent
-        self.deep: frozenset[int] = frozenset(uid for uid, g in self.grandparent.items() if g in self.parent)
         by_level: dict[str, list[tuple[tuple[str, ...], int]]] = {"province": [], "district": [], "commune": []}
         for v, (_, key) in zip(named, keys, strict=True):
             if key:  # a name of nothing but its kind: no span can name it
@@ -341,9 +343,9 @@ class DateIndex:
         for alias, name in PROVINCE_ALIASES.items():
             if name in official and alias not in official:
                 province_names.extend((alias, u) for u in official[name])
-        self.provinces = LevelNames(province_names)
-        self.districts = LevelNames(by_level["district"])
-        self.communes = LevelNames(by_level["commune"])
+        self.provinces = LevelNames(province_names, {})
+        self.districts = LevelNames(by_level["district"], self.parent)
+        self.communes = LevelNames(by_level["commune"], self.parent)
         # the units that have districts / communes under them (a parse skips the others at once)
         self.holds_districts = self._above(u for _, u in by_level["district"])
         self.holds_communes = self._above(u for _, u in by_level["commune"])
@@ -375,20 +377,6 @@ class DateIndex:
                 out.add(p)
                 p, depth = parent.get(p), depth + 1
         return out
-
-    def within(self, uid: int, scope: int, skip: int = 0) -> bool:
-        """UID lies in SCOPE on this date (SCOPE is one of the units above it, in force), looking above
-        the SKIP nearest ones."""
-        parent = self.parent
-        p = parent.get(uid)
-        depth = 0
-        while p is not None and depth < skip:
-            p, depth = parent.get(p), depth + 1
-        while p is not None and depth < 8:
-            if p == scope:
-                return True
-            p, depth = parent.get(p), depth + 1
-        return False
 
     def accented(self, uid: int) -> tuple[str, ...]:
         """Accented keys of a unit's name, worked out when a tie must be broken."""
@@ -429,7 +417,10 @@ def _matches(tx: Tokens, end: int, names: LevelNames, scope: int | None, idx: Da
     if lens is None:
         return []
     first = names.first
-    units = names.units
+    if scope is None:
+        units, prefix = names.units, ""
+    else:
+        units, prefix = names.scoped, f"{scope}\x1f"
     kind_of = idx.kind
     out: list[_Match] = []
     for n in lens:
@@ -438,27 +429,10 @@ def _matches(tx: Tokens, end: int, names: LevelNames, scope: int | None, idx: Da
             continue
         # the key without a slice for the usual one- and two-word names
         key = w if n == 1 else f[s0] + " " + w if n == 2 else " ".join(f[s0:e])
-        found = units.get(key)
+        found = units.get(prefix + key if prefix else key)
         if found is None:
             continue
         uids: Sequence[int] = (found,) if isinstance(found, int) else found
-        if scope is not None:  # the parent or grandparent is the scope, or a unit further up is
-            deep = idx.deep
-            if len(uids) == 1:  # the usual case, without building a list
-                u = uids[0]
-                if not (idx.parent.get(u) == scope or idx.grandparent.get(u) == scope
-                        or (u in deep and idx.within(u, scope, 2))):
-                    continue
-            elif len(uids) > 4:  # a common name ("Tân Thành", "Phường 1"): its units by scope, once
-                uids = names.under(key, idx).get(scope, [])
-                if not uids:
-                    continue
-            else:
-                pget, gget = idx.parent.get, idx.grandparent.get
-                uids = [u for u in uids
-                        if pget(u) == scope or gget(u) == scope or (u in deep and idx.within(u, scope, 2))]
-                if not uids:
-                    continue
         if len(uids) > 1 and tx.accents:
             acc = tuple(tx.accented(i) for i in range(s0, e))
             exact = [u for u in uids if idx.accented(u) == acc]
