@@ -2,9 +2,11 @@
 
 1. `address_gen.py` writes N seeded legacy commune addresses in messy forms, each with its clean form.
 2. A scratch SQLite registry is seeded with the national tree (tinhgon seed).
-3. tinhgon converts the MESSY forms in one batch (`convert_rows`, as `tinhgon address convert --input`);
-   the package converts the CLEAN forms without a street part (its split-commune fallback needs an
-   online geocoder; without a street it takes the default successor).
+3. tinhgon converts the MESSY forms in one batch, timed as a whole: reading the registry
+   (`Converter.from_connection`, a fresh converter each pass) and `convert_rows` (as `tinhgon address
+   convert --input`, name indexes built inside on demand); the package converts the CLEAN forms without a
+   street part (its split-commune fallback needs an online geocoder; without a street it takes the
+   default successor). Passes alternate, each after gc.collect(); the best pass of each side counts.
 4. Agreement: single answers equal to the package's new commune; for split communes, the package's
    answer among our candidates. Candidates are checked against the package's own split list (they
    may appear only for split communes, never more than the successors the package lists).
