@@ -90,8 +90,12 @@ def test_rules_page_and_api_give_the_command_lines_figures(world: World) -> None
     # before the revision the same group shows version 1 in force; in English the page speaks English
     early = c.get(f"/api/v1/units/{world.ngoc_lam}/coordination", params={"at": "2016-10-01"}).json()
     assert early["rules"][0]["current_version"] == 1 and early["rules"][0]["not_resigned_after_revision"] == []
+    home = c.get("/coordination?at=2017-02-01", follow_redirects=False)   # the navigation's entry
+    assert home.status_code == 303 and home.headers["location"].endswith("/coordination?at=2017-02-01")
+    assert "Quận Long Biên" in c.get(home.headers["location"]).text
     c.get("/lang/en")
-    assert "Coordination rules" in c.get(f"/units/{world.ngoc_lam}/coordination?at=2017-02-01").text
+    english = c.get(f"/units/{world.ngoc_lam}/coordination?at=2017-02-01").text
+    assert "Coordination rules" in english and "To be signed again" in english and "Cần ký" not in english
     # a viewer reads the same figures without the names
     v, _ = world.client("xem.longbien")
     seen = v.get(f"/api/v1/units/{world.ngoc_lam}/coordination", params={"at": "2017-02-01", "year": 2016}).json()

@@ -5,6 +5,7 @@ refused input writes nothing), the papers generated from the data, and who may d
 from __future__ import annotations
 
 import datetime as dt
+import html
 import io
 import re
 import shutil
@@ -109,6 +110,10 @@ def test_open_a_dossier_follow_its_deadlines_and_move_steps_on(world: World) -> 
     assert page.status_code == 200 and 'id="overdue"' in page.text and "QUÁ HẠN" in page.text
     assert f"{due:%d/%m/%Y}" in page.text and "20/01/2026" in page.text
     assert c.get("/api/v1/dossiers", params={"at": late_day.isoformat()}).json()[0]["overdue"] == [nxt["step"]]
+    c.get("/lang/en")
+    english = c.get(f"/dossiers/{did}?at={late_day:%d/%m/%Y}").text
+    assert "Merger dossier" in english and "OVERDUE" in english and "with a commune People's Council" in \
+        html.unescape(english) and "QUÁ HẠN" not in english
 
 
 def test_papers_download_and_household_lists_need_personal_rights(world: World) -> None:
