@@ -126,8 +126,20 @@ def seed_hanoi_pilot(conn: Connection) -> dict[str, int]:
              "note": spec.note}
             for uid, a, b in pilot_wards(conn) if (uid, a) not in have]
     if rows:
-        conn.execute(GB.insert(), rows)
+        # another transaction may be seeding at the same moment (two web workers' first pages): the
+        # unique index lets one of them write each row, the other skips it
+        conn.execute(_insert_ignoring_duplicates(conn), rows)
     return {"added": len(rows), "kept": len(have)}
+
+
+def _insert_ignoring_duplicates(conn: Connection) -> Any:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(GB).on_conflict_do_nothing()
+    from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+    return sqlite_insert(GB).on_conflict_do_nothing()
 
 
 def pilot_seeded(conn: Connection) -> bool:

@@ -168,6 +168,9 @@ governance_body = Table(
     CheckConstraint("valid_to IS NULL OR valid_from IS NULL OR valid_from < valid_to", name="period"),
 )
 Index("ix_governance_body_unit", governance_body.c.unit_id)
+# one row per period start: two first uses at once (two web workers) cannot write the pilot twice
+Index("uq_governance_body_period", governance_body.c.unit_id, governance_body.c.body, governance_body.c.source,
+      governance_body.c.valid_from, unique=True)
 
 
 def new_id(result: Any) -> int:
