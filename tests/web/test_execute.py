@@ -55,6 +55,15 @@ def test_preview_then_confirmed_merger_changes_the_registry(demo_url: str) -> No
     assert after == before - units_merged + merged_groups
     assert _groups(demo_url, ward["id"], dt.date(2026, 1, 31)) == before  # history before the date kept
     assert c.get(f"/api/v1/plans/{pid}").json()["status"] == "applied"
+    # the merged groups' titles wait for a staffing decision: the page lists them, as merge status does
+    from sqlalchemy import func, select
+
+    from tinhgon.execute.tables import merge_pending_title
+
+    with db.get_engine(demo_url).connect() as conn:
+        pending = conn.execute(select(func.count()).select_from(merge_pending_title)).scalar()
+    page = c.get(f"/plans/{pid}/execute").text
+    assert pending and f"Chức danh chờ quyết định nhân sự: {pending} / {pending}" in page
 
 
 def test_viewers_csrf_and_outsiders_cannot_carry_out(demo_url: str) -> None:
