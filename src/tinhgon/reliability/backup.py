@@ -10,10 +10,14 @@ import sqlite3
 import subprocess
 from pathlib import Path
 
+from sqlalchemy import inspect, update
 from sqlalchemy.engine import make_url
+from sqlalchemy.exc import DBAPIError
 
 from tinhgon.errors import BadInput, Failure
 from tinhgon.registry import db
+from tinhgon.reliability import dataversion
+from tinhgon.reliability.tables import data_version
 
 
 def _sqlite_path(url: str) -> Path:
@@ -81,6 +85,7 @@ def restore(source: Path, url: str | None = None) -> None:
     backend = make_url(raw).get_backend_name()
     if not source.exists():
         raise BadInput(f"không có tệp sao lưu {source}", field="FILE")
+    before = _versions(raw)
     db.dispose_all()
     if backend == "sqlite":
         try:
@@ -112,3 +117,32 @@ def restore(source: Path, url: str | None = None) -> None:
                             "-d", name, str(source)], capture_output=True, text=True, env=env)
         if r.returncode != 0:
             raise Failure(f"pg_restore thất bại: {r.stderr.strip()}")
+    _move_versions_past(raw, before)
+
+
+def _versions(raw: str) -> tuple[int, int] | None:
+    """The data versions before a restore (None when the database has none yet)."""
+    engine = db.make_engine(raw)
+    try:
+        with engine.connect() as conn:
+            return dataversion.current(conn) if inspect(conn).has_table("data_version") else None
+    except DBAPIError:
+        return None
+    finally:
+        engine.dispose()
+
+
+def _move_versions_past(raw: str, before: tuple[int, int] | None) -> None:
+    """After a restore the data versions go back to the backup's; a running web server keeps what it read
+    under the newer numbers and would serve it again once the numbers caught up. Set them past both."""
+    engine = db.make_engine(raw)
+    try:
+        with engine.begin() as conn:
+            if not inspect(conn).has_table("data_version"):
+                return  # a backup from before data versions: the next start creates them
+            now = dataversion.current(conn)
+            for domain, (old, restored) in enumerate(zip(before or (0, 0), now, strict=True), start=1):
+                conn.execute(update(data_version).where(data_version.c.id == domain)
+                             .values(n=max(old, restored) + 1))
+    finally:
+        engine.dispose()
