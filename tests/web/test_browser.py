@@ -155,10 +155,21 @@ def test_phone_sized_window_shows_the_menu_button(server: str) -> None:
                     reason="ballot entry waits for the consultation service (tinhgon.consult.service)")
 @pytest.mark.skipif(not _module("tinhgon.planner"), reason="a consultation is opened from a plan (tinhgon.planner)")
 def test_open_a_consultation_from_the_plan_and_enter_ballots(driver: Any, server: str) -> None:
+    import datetime as dt
+
     from sqlalchemy import text
 
+    from tinhgon.plans.service import create_plan
+    from tinhgon.registry import plans as plan_store
+
+    # a plan of its own: the test must not depend on the planner test having run before it on the same
+    # pytest-xdist worker
+    with db.get_engine(DB["url"]).begin() as conn:
+        if not plan_store.plan_exists(conn, "browser-consult"):
+            create_plan(conn, scope_code="00115", name="browser-consult", on=dt.date(2025, 6, 30), time_limit=5)
+        pid = plan_store.load_plan(conn, "browser-consult").id
     driver.get(f"{server}/plans?at=2025-06-30")
-    wait_for(driver, "#plan-list a").click()
+    wait_for(driver, f'#plan-list a[href="/plans/{pid}"]').click()
     wait_for(driver, "#consult-btn").click()
     wait_for(driver, "#ballot-form")
     cid = int(driver.current_url.rstrip("/").rsplit("/", 1)[1])
