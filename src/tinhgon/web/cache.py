@@ -33,8 +33,6 @@ class VersionedCache:
         self.version = -1
         self._data: dict[Hashable, Any] = {}
         self._lock = threading.Lock()
-        self.hits = 0
-        self.misses = 0
 
     def get(self, version: int, key: Hashable) -> Any:
         with self._lock:
@@ -56,9 +54,7 @@ class VersionedCache:
     def memo(self, version: int, key: Hashable, compute: Callable[[], T]) -> T:
         hit = self.get(version, key)
         if hit is not _MISSING:
-            self.hits += 1
             return hit
-        self.misses += 1
         value = compute()
         self.put(version, key, value)
         return value
@@ -96,12 +92,6 @@ def memo(conn: Connection, key: Hashable, compute: Callable[[], T], domain: int 
     if dataversion.wrote(conn, domain):
         return compute()
     return for_connection(conn, domain).memo(version_of(conn, domain), key, compute)
-
-
-def clear_all() -> None:
-    with _CACHES_LOCK:
-        for cache in _CACHES.values():
-            cache.clear()
 
 
 def json_response(conn: Connection, key: Hashable, build: Callable[[], BaseModel],
