@@ -27,8 +27,8 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import loadgen
+import results
 
-HERE = Path(__file__).resolve().parent
 CLIENTS = 50
 RATES = [50, 100, 200, 300, 400, 600]
 STEP_SECONDS = 5.0
@@ -140,8 +140,6 @@ def measure(url: str, label: str, workers: int) -> list[str]:
 
 
 def write_results(rows: list[str], workers: int, postgres: bool) -> None:
-    path = HERE / "RESULTS.md"
-    text = path.read_text(encoding="utf-8") if path.exists() else "# Benchmark results\n"
     load = os.getloadavg()
     section = [
         "## Web: a ward's page and its API call under load (bench/web_load.py)",
@@ -169,15 +167,7 @@ def write_results(rows: list[str], workers: int, postgres: bool) -> None:
         "worker processes, httptools, and a client that does not take the server's CPU.",
         "",
     ]
-    marker = "## Web:"
-    if marker in text:
-        head, _, rest = text.partition(marker)
-        nxt = rest.find("\n## ")
-        tail = rest[nxt + 1:] if nxt >= 0 else ""
-        text = head + "\n".join(section) + ("\n" + tail if tail else "")
-    else:
-        text = text.rstrip("\n") + "\n\n" + "\n".join(section)
-    path.write_text(text, encoding="utf-8")
+    results.replace_section("## Web: a ward", section)
 
 
 def main() -> None:

@@ -36,9 +36,9 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 import loadgen
+import results
 from web_load import build_demo, drop_pg, pg_database, start_server
 
-HERE = Path(__file__).resolve().parent
 CLIENTS = 50
 AT = "2025-06-30"
 WARD = "00115"
@@ -100,7 +100,8 @@ def setup_consultation(url: str, sc: Scenario = DEMO) -> int:
     from tinhgon.consult import tables as ct
 
     with db.get_engine(url).connect() as conn:
-        return int(conn.execute(select(ct.consultation.c.id).order_by(ct.consultation.c.id.desc()).limit(1)).scalar_one())
+        newest = select(ct.consultation.c.id).order_by(ct.consultation.c.id.desc()).limit(1)
+        return int(conn.execute(newest).scalar_one())
 
 
 def dt_date(text: str) -> Any:
@@ -135,7 +136,7 @@ def check_writes(url: str, cid: int, ballots_ok: set[str], edits_ok: dict[int, i
         B, R = ct.ballot, ct.roll_entry
         q = select(R.c.voter_code, func.count()).select_from(B.join(R, B.c.roll_entry_id == R.c.id)) \
             .where(R.c.consultation_id == cid, B.c.is_current.is_(True)).group_by(R.c.voter_code)
-        stored = dict(conn.execute(q).all())
+        stored: dict[str, int] = {str(code): int(n) for code, n in conn.execute(q).all()}
         if set(stored) != ballots_ok:
             problems.append(f"ballots: {len(ballots_ok)} accepted, {len(stored)} stored")
         if any(n != 1 for n in stored.values()):
@@ -251,8 +252,6 @@ def measure(url: str, label: str, workers: int, rates: list[int], seconds: float
 
 
 def write_results(rows: list[dict[str, Any]], workers: int, seconds: float, cmd: str) -> None:
-    path = HERE / "RESULTS.md"
-    text = path.read_text(encoding="utf-8")
     load = os.getloadavg()
     lines = [
         "## Web: mixed reads, ballot entry and edits under load (bench/web_mixed_load.py)",
@@ -286,16 +285,7 @@ def write_results(rows: list[dict[str, Any]], workers: int, seconds: float, cmd:
             cells.append(f"{s['p50']:.1f} / {s['p95']:.1f} / {s['max']:.0f}, {s['errors']}" if s else "–")
         lines.append(f"| {r['backend']} | {r['rate']} | " + " | ".join(cells) + " |")
     lines.append("")
-    marker = "## Web: mixed"
-    if marker in text:
-        head, _, rest = text.partition(marker)
-        nxt = rest.find("\n## ")
-        tail = rest[nxt + 1:] if nxt >= 0 else ""
-        text = head + "\n".join(lines) + ("\n" + tail if tail else "")
-    else:
-        head, _, rest = text.partition("## Address conversion")
-        text = head + "\n".join(lines) + "\n## Address conversion" + rest if rest else text + "\n".join(lines)
-    path.write_text(text, encoding="utf-8")
+    results.replace_section("## Web: mixed", lines, before="## Address conversion")
 
 
 def main() -> None:
@@ -308,7 +298,8 @@ def main() -> None:
     ap.add_argument("--city", action="append", default=[],
                     help="URL of a database built by bench/hanoi_scale.py: also measure there (it gets a "
                          "consultation, an account and edits)")
-    ap.add_argument("--skip-demo", action="store_true", help="skip the SQLite demo (measure only --postgres and --city)")
+    ap.add_argument("--skip-demo", action="store_true",
+                    help="skip the SQLite demo (measure only --postgres and --city)")
     args = ap.parse_args()
     rates = [int(x) for x in args.rates.split(",")]
     rows: list[dict[str, Any]] = []
