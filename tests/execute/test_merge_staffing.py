@@ -160,14 +160,19 @@ def test_titles_awaiting_a_decision_are_settled_later_and_undo_reverses_everythi
     assert after_apply != before
 
 
+def _merged_with_a_decision(conn: Connection) -> None:
+    """One pair merged without a decision, then a decision for the new group's head: ready to settle."""
+    plan = pairs_plan(conn, "p1", ON, n_mergers=1)
+    assert plan.id is not None
+    applied = service.apply_plan(conn, "p1", EFF, BASIS)
+    person = _pending(conn)[0].person_id
+    _decide(conn, plan.id, scope="group", label=applied.new_units[0]["label"], title="to_truong", person=person)
+
+
 def test_a_failure_while_settling_changes_nothing(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = db.get_engine(demo_url)
     with engine.begin() as conn:
-        plan = pairs_plan(conn, "p1", ON, n_mergers=1)
-        assert plan.id is not None
-        applied = service.apply_plan(conn, "p1", EFF, BASIS)
-        person = _pending(conn)[0].person_id
-        _decide(conn, plan.id, scope="group", label=applied.new_units[0]["label"], title="to_truong", person=person)
+        _merged_with_a_decision(conn)
     with engine.connect() as conn:
         before = dump(conn)
         record = conn.execute(select(s.metadata.tables["merge_application"].c.record)).scalar_one()
@@ -201,11 +206,7 @@ def test_decide_before_the_merger_or_before_its_date_is_refused(demo_url: str) -
 def test_cli_decide_reports_in_vietnamese_and_as_json(demo_url: str, monkeypatch: pytest.MonkeyPatch) -> None:
     engine = db.get_engine(demo_url)
     with engine.begin() as conn:
-        plan = pairs_plan(conn, "p1", ON, n_mergers=1)
-        assert plan.id is not None
-        applied = service.apply_plan(conn, "p1", EFF, BASIS)
-        person = _pending(conn)[0].person_id
-        _decide(conn, plan.id, scope="group", label=applied.new_units[0]["label"], title="to_truong", person=person)
+        _merged_with_a_decision(conn)
     monkeypatch.setenv("TINHGON_USER", "nguoi-thu")
     res = CliRunner().invoke(app, ["staffing", "decide", "--plan", "p1", "--decision", "27/QĐ-UBND",
                                    "--decision-date", "20/03/2026", "--json"])
