@@ -13,6 +13,7 @@ every 50 ms. Every plan is checked with `tinhgon plan check`. Peers are benchmar
 from __future__ import annotations
 
 import argparse
+import compileall
 import contextlib
 import json
 import os
@@ -87,7 +88,7 @@ def run_measured(cmd: list[str], timeout: float) -> dict[str, Any]:
 
 
 def check(folder: Path, plan: Path, threshold: int) -> dict[str, Any]:
-    cmd = [sys.executable, "-m", "tinhgon.cli", "plan", "check", "--units", str(folder / "units.csv"),
+    cmd = [sys.executable, "-m", "tinhgon", "plan", "check", "--units", str(folder / "units.csv"),
            "--adjacency", str(folder / "adjacency.csv"), "--plan", str(plan), "--threshold", str(threshold)]
     r = subprocess.run(cmd, capture_output=True, text=True, env=_env(), cwd=ROOT)
     try:
@@ -99,7 +100,7 @@ def check(folder: Path, plan: Path, threshold: int) -> dict[str, Any]:
 def run_tinhgon(folder: Path, threshold: int, work: Path, extra: list[str]) -> dict[str, Any]:
     plan = work / "tinhgon.csv"
     metrics = work / "tinhgon.json"
-    cmd = [sys.executable, "-m", "tinhgon.cli", "plan", "solve", "--units", str(folder / "units.csv"),
+    cmd = [sys.executable, "-m", "tinhgon", "plan", "solve", "--units", str(folder / "units.csv"),
            "--adjacency", str(folder / "adjacency.csv"), "--threshold", str(threshold),
            "--output", str(plan), "--metrics", str(metrics), *extra]
     r = run_measured(cmd, timeout=3600)
@@ -263,6 +264,9 @@ def main() -> None:
         write_section(args.results, render(saved["rows"], saved["command"], args.section), args.section)
         print(f"wrote {args.results}")
         return
+    # A package installed with pip has its bytecode compiled at install time; this checkout may not
+    # (and PYTHONDONTWRITEBYTECODE may be set), so compile it once here rather than time the compiler.
+    compileall.compile_dir(ROOT / "src" / "tinhgon", quiet=1)
     folders = sorted(p for p in args.instances.iterdir() if (p / "units.csv").exists())
     if args.only:
         folders = [p for p in folders if p.name in args.only]

@@ -7,12 +7,10 @@ does not pay for SQLAlchemy and the web stack at start-up.
 from __future__ import annotations
 
 import importlib
-import os
-import sys
 
 import typer
 
-from tinhgon.errors import TinhgonError
+from tinhgon.entry import guarded
 
 app = typer.Typer(
     name="tinhgon",
@@ -102,30 +100,22 @@ def _exit_like() -> tuple[type[BaseException], ...]:
     return tuple(found)
 
 
+def _click_error(exc: BaseException) -> int:
+    exc.show()  # type: ignore[attr-defined]
+    code = getattr(exc, "exit_code", 2)
+    return code if code != 1 else 2
+
+
+def _exit_code(exc: BaseException) -> int:
+    return int(getattr(exc, "exit_code", 3))
+
+
 def main() -> None:
-    """Entry point: turn every failure into one message and the exit code of FORMATS.md."""
-    try:
-        rv = app(standalone_mode=False)
-    except TinhgonError as exc:
-        typer.echo(f"Lỗi: {exc}", err=True)
-        sys.exit(exc.exit_code)
-    except SystemExit:
-        raise
-    except KeyboardInterrupt:
-        typer.echo("Đã dừng theo yêu cầu.", err=True)
-        sys.exit(3)
-    except _click_exceptions() as exc:
-        exc.show()  # type: ignore[attr-defined]
-        code = getattr(exc, "exit_code", 2)
-        sys.exit(code if code != 1 else 2)
-    except _exit_like() as exc:
-        sys.exit(getattr(exc, "exit_code", 3))
-    except Exception as exc:  # never a bare traceback for the user
-        if os.environ.get("TINHGON_DEBUG"):
-            raise
-        typer.echo(f"Lỗi: {type(exc).__name__}: {exc}", err=True)
-        sys.exit(3)
-    sys.exit(rv if isinstance(rv, int) else 0)
+    """Entry point of the Typer application (tinhgon.entry.main sends the planner's file commands
+    elsewhere first); every failure becomes one message and the exit code of FORMATS.md."""
+    guarded(lambda: app(standalone_mode=False),
+            tuple((k, _click_error) for k in _click_exceptions())
+            + tuple((k, _exit_code) for k in _exit_like()))
 
 
 if __name__ == "__main__":

@@ -105,10 +105,15 @@ def random_instance(rng: random.Random, n: int, *, parents: int = 1, locked: flo
                     [(10 + y, 105 + x) for x, y in pts])
 
 
-@pytest.fixture
-def run_cli(capsys: pytest.CaptureFixture[str], monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    """Run `tinhgon ARGS` in process through tinhgon.cli:main; returns (exit code, stdout, stderr)."""
-    from tinhgon.cli import main
+@pytest.fixture(params=["entry", "typer"])
+def run_cli(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str],  # type: ignore[no-untyped-def]
+            monkeypatch: pytest.MonkeyPatch):
+    """Run `tinhgon ARGS` in process; returns (exit code, stdout, stderr). Both ways in are tried: the
+    console script's fast path (tinhgon.entry:main) and the Typer application (tinhgon.cli:main)."""
+    if request.param == "entry":
+        from tinhgon.entry import main
+    else:
+        from tinhgon.cli import main
 
     def run(*args: str | Path) -> tuple[int, str, str]:
         monkeypatch.setattr(sys, "argv", ["tinhgon", *map(str, args)])

@@ -1,4 +1,4 @@
-"""`tinhgon plan solve` / `plan check` through tinhgon.cli:main: outputs, violations, bad input."""
+"""`tinhgon plan solve` / `plan check`, through both entry points: outputs, violations, bad input."""
 
 from __future__ import annotations
 
@@ -239,3 +239,63 @@ def test_exact_option_reports_a_proof(run_cli, tmp_path: Path) -> None:  # type:
     _, m = _solve_files(run_cli, inst, tmp_path, "--exact", "--time-limit", "20")
     assert m["valid"] and m["solver"]["method"] == "exact"
     assert m["solver"]["proven_optimal"] == (m["gap"] == 0)
+
+
+def _run_entry(*args: str | Path) -> tuple[int, str, list[str]]:
+    """Run the console script's entry in a fresh interpreter; returns (exit code, stdout, heavy modules
+    that were imported)."""
+    import subprocess
+    import sys
+
+    code = (
+        "import sys\n"
+        "from tinhgon import entry\n"
+        f"sys.argv = ['tinhgon', *{[str(a) for a in args]!r}]\n"
+        "try:\n"
+        "    entry.main()\n"
+        "except SystemExit as exc:\n"
+        "    rc = exc.code\n"
+        "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'click', 'pydantic', 'rich', "
+        "'sqlalchemy', 'fastapi'})\n"
+        "print('HEAVY=' + ','.join(heavy))\n"
+        "sys.exit(rc)\n"
+    )
+    r = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120)
+    lines = r.stdout.strip().splitlines()
+    heavy = lines[-1].removeprefix("HEAVY=")
+    return r.returncode, "\n".join(lines[:-1]), [h for h in heavy.split(",") if h]
+
+
+def test_console_script_solves_without_loading_the_command_framework(grid: dict[str, Path]) -> None:
+    out = grid["dir"] / "fast.csv"
+    code, stdout, heavy = _run_entry("plan", "solve", "--units", grid["units"], "--adjacency",
+                                     grid["adjacency"], "--threshold", "600", "--output", out)
+    assert code == 0, stdout
+    assert heavy == []
+    assert out.read_text(encoding="utf-8").startswith("code,group")
+    code, stdout, heavy = _run_entry("plan", "check", "--units", grid["units"], "--adjacency",
+                                     grid["adjacency"], "--plan", out, "--threshold", "600")
+    assert code == 0 and json.loads(stdout)["valid"] is True
+    assert heavy == []
+
+
+def test_other_commands_still_go_through_typer() -> None:
+    code, stdout, heavy = _run_entry("plan", "--help")
+    assert code == 0
+    assert "typer" in heavy
+    for name in ("solve", "check", "create", "export"):
+        assert name in stdout
+
+
+@pytest.mark.parametrize("command", ["solve", "check"])
+def test_help_of_the_file_commands_lists_their_options(run_cli, command: str) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = run_cli("plan", command, "--help")
+    assert code == 0
+    assert "--units" in out and "--adjacency" in out and "--threshold" in out
+    assert ("--output" in out) == (command == "solve")
+
+
+def test_missing_required_option_exits_2(run_cli, grid: dict[str, Path]) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = run_cli("plan", "solve", "--units", grid["units"], "--threshold", "600")
+    assert code == 2
+    assert "--adjacency" in err and "--output" in err
