@@ -228,3 +228,86 @@ def test_bulk_households_are_written_and_later_inserts_do_not_collide(demo_url: 
         pid = repo.new_id(conn.execute(s.person.insert().values(full_name="Người sau", party_member=False,
                                                                  is_head=False)))
         assert hid > 0 and pid > 0
+
+
+HH_HEADER = ["Mã hộ", "Mã tổ dân phố / thôn", "Họ tên chủ hộ", "Địa chỉ", "Số nhân khẩu"]
+
+
+def _households_xlsx(path: Path, rows: list[list[object]]) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Hộ"
+    for row in [HH_HEADER, *rows]:
+        ws.append(row)
+    wb.save(path)
+    return path
+
+
+def _marked(path: Path) -> dict[str, str]:
+    """Cell -> comment text of every annotated cell of the copy's first sheet."""
+    ws = openpyxl.load_workbook(path).worksheets[0]
+    out = {}
+    for row in ws.iter_rows():
+        for c in row:
+            if c.comment is not None:
+                assert c.fill.fgColor.rgb.endswith("FFC7CE"), c.coordinate  # errors are filled red
+                out[c.coordinate] = c.comment.text
+    return out
+
+
+def test_every_refused_file_gets_its_own_annotated_copy(demo_url: str, tmp_path: Path) -> None:
+    one = _households_xlsx(tmp_path / "ho_1.xlsx", [["MF-0001", "00133-01", "Nguyễn Văn Một", "Số 1", 2],
+                                                    ["MF-0002", "00133-01", "Trần Thị Hai", "Số 2", 0]])
+    two = _households_xlsx(tmp_path / "ho_2.xlsx", [["MF-0003", "KHONG-CO", "Lê Văn Ba", "Số 3", 3],
+                                                    ["MF-0004", "00133-02", "Phạm Thị Bốn", "Số 4", 1]])
+    before = digest()
+    report = tmp_path / "loi.xlsx"
+    r = cli("import", "households", str(one), str(two), "--at", AT, "--report", str(report))
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    second = tmp_path / "ho_2.loi.xlsx"
+    assert f"Bản chú thích lỗi: {report} (tệp {one})" in r.stderr
+    assert f"Bản chú thích lỗi: {second} (tệp {two})" in r.stderr
+    # each copy marks only its own file's problems
+    assert list(_marked(report)) == ["E3"] and "lớn hơn hoặc bằng 1" in _marked(report)["E3"]
+    assert list(_marked(second)) == ["B2"] and "không tồn tại" in _marked(second)["B2"]
+    assert openpyxl.load_workbook(second).worksheets[0]["C3"].value == "Phạm Thị Bốn"  # a copy of ho_2
+    assert digest() == before
+    with db.get_engine().connect() as conn:
+        assert conn.execute(select(func.count()).select_from(import_record)).scalar() == 0
+
+
+def test_a_good_file_beside_a_refused_one_gets_no_annotated_copy(demo_url: str, tmp_path: Path) -> None:
+    inputs = tmp_path / "vao"
+    inputs.mkdir()
+    good = inputs / "tot.csv"
+    good.write_text("code,unit_code,head_name,address,members\nMF-0101,00133-01,Đỗ Văn Tốt,Số 5,2\n",
+                    encoding="utf-8")
+    bad = _households_xlsx(inputs / "sai.xlsx", [["MF-0102", "00133-01", "Vũ Thị Sai", "Số 6", "ba"]])
+    out = tmp_path / "loi"
+    out.mkdir()
+    before = digest()
+    r = cli("import", "households", str(good), str(bad), "--at", AT, "--report", str(out))
+    assert r.returncode == 2 and "Traceback" not in r.stderr, r.stderr
+    assert sorted(p.name for p in out.iterdir()) == ["sai.loi.xlsx"]
+    assert sorted(p.name for p in inputs.iterdir()) == ["sai.xlsx", "tot.csv"]
+    assert r.stderr.count("Bản chú thích lỗi:") == 1
+    assert list(_marked(out / "sai.loi.xlsx")) == ["E2"]
+    assert digest() == before
+
+
+def test_a_phone_typed_in_the_template_is_stored_with_its_leading_zero(demo_url: str, tmp_path: Path) -> None:
+    path = tmp_path / "nguoi.xlsx"
+    assert cli("template", "people", "--output", str(path)).returncode == 0
+    wb = openpyxl.load_workbook(path)
+    ws = wb["Nhân sự"]
+    assert ws["G1"].value == "Số điện thoại" and ws.column_dimensions["G"].number_format == "@"
+    ws.delete_rows(2, ws.max_row)
+    for col, value in zip("ABCDEFG", ["NS-PHONE-1", "Hoàng Văn Gọi", None, "Nam", "Không", None, "0912345678"],
+                          strict=True):
+        ws[f"{col}2"] = value
+    wb.save(path)
+    r = cli("import", "people", str(path), "--at", AT)
+    assert r.returncode == 0 and "thêm 1" in r.stdout, r.stderr
+    with db.get_engine().connect() as conn:
+        phone = conn.execute(select(s.person.c.phone).where(s.person.c.code == "NS-PHONE-1")).scalar()
+    assert phone == "0912345678"

@@ -13,9 +13,10 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from openpyxl import load_workbook
+from openpyxl.utils import get_column_letter
 
 from tinhgon.errors import BadInput
-from tinhgon.io.problems import ValidationFailed, annotate_workbook
+from tinhgon.io.problems import ValidationFailed, annotate_workbook, annotated_copy_paths, problems_by_file
 from tinhgon.io.schemas import KINDS, load, schema, title_choices
 from tinhgon.io.templates import INSTRUCTIONS_SHEET, LISTS_SHEET, export_rows, write_template
 from tinhgon.io.text import VIETNAMESE_LETTERS
@@ -183,3 +184,97 @@ def test_own_xlsx_export_is_never_reinterpreted(tmp_path: Path) -> None:
     rows = [{"code": f"U{i}", "name": n, "households": 1} for i, n in enumerate(names)]
     export_rows("units", rows, tmp_path / "own.xlsx")
     assert [r["name"] for r in load("units", tmp_path / "own.xlsx").records] == names
+
+
+# --- Text-formatted columns: codes and phone numbers keep their leading zeros ------------------------
+
+@pytest.mark.parametrize("kind", KINDS)
+def test_code_and_phone_columns_are_formatted_as_text(kind: str, tmp_path: Path) -> None:
+    sch = schema(kind)
+    ws = load_workbook(write_template(kind, tmp_path / f"{kind}.xlsx"))[sch.sheet_title]
+    for i, col in enumerate(sch.columns, start=1):
+        letter = get_column_letter(i)
+        # the column's own style covers every cell typed later (openpyxl does not copy a column style
+        # onto the empty cells it is asked for, so the column dimension is what is checked here) ...
+        assert (ws.column_dimensions[letter].number_format == "@") == col.text_cells, col.field
+        # ... and the example cells, which carry a style of their own, are Text too
+        for row in range(2, ws.max_row + 1):
+            cell = ws[f"{letter}{row}"]
+            if col.text_cells and cell.value is not None:
+                assert cell.number_format == "@" and cell.data_type == "s", cell.coordinate
+    codes = [c.field for c in sch.columns if c.text_cells]
+    assert {"code", "unit_code", "household_code", "parent_code", "a", "b", "person_code"} & set(codes)
+
+
+def test_people_template_phone_cells_are_text_and_a_typed_phone_round_trips(tmp_path: Path) -> None:
+    path = write_template("people", tmp_path / "people.xlsx")
+    wb = load_workbook(path)
+    ws = wb["Nhân sự"]
+    phone = get_column_letter([c.field for c in schema("people").columns].index("phone") + 1)
+    assert ws[f"{phone}1"].value == "Số điện thoại"
+    assert ws.column_dimensions[phone].number_format == "@"
+    assert ws[f"{phone}2"].number_format == "@" and ws[f"{phone}2"].value == "0912345678"
+    # fill the template as a user would: overwrite the examples, phone typed as text
+    ws.delete_rows(2, ws.max_row)
+    ws.append(["NS-9001", "Lê Văn Số", None, "Nam", "Không", None, "0912345678"])
+    ws.append(["NS-9002", "Phạm Thị Bàn", None, "Nữ", "Không", None, "02439876543"])
+    wb.save(path)
+    assert load_workbook(path)["Nhân sự"].column_dimensions[phone].number_format == "@"  # kept by a re-save
+    records = load("people", path).records
+    assert [r["phone"] for r in records] == ["0912345678", "02439876543"]
+
+
+@pytest.mark.parametrize("typed,kept", [
+    (912345678, "0912345678"),        # mobile saved as a number: the lost zero is put back
+    (912345678.0, "0912345678"),
+    (2439876543, "02439876543"),      # landline 024 ...
+    (84912345678, "84912345678"),     # international form without "+": nothing was lost
+    ("0912345678", "0912345678"),
+    ("+84 912 345 678", "+84 912 345 678"),
+])
+def test_phone_number_cells(write_xlsx: Callable[..., Path], typed: object, kept: str) -> None:
+    path = write_xlsx("p.xlsx", {"Nhân sự": [["Mã người", "Họ và tên", "Số điện thoại"], ["NS-1", "An", typed]]})
+    assert load("people", path).records[0]["phone"] == kept
+
+
+@pytest.mark.parametrize("typed", [12345, 9123456789, 912345678.5, -912345678, True])
+def test_ambiguous_phone_number_cells_are_refused(write_xlsx: Callable[..., Path], typed: object) -> None:
+    path = write_xlsx("p.xlsx", {"Nhân sự": [["Mã người", "Họ và tên", "Số điện thoại"], ["NS-1", "An", typed]]})
+    with pytest.raises(ValidationFailed) as exc:
+        load("people", path)
+    (p,) = [p for p in exc.value.problems if p.severity == "error"]
+    assert p.cell == "C2" and p.column == "Số điện thoại"
+    if not isinstance(typed, bool):
+        assert "Văn bản" in p.reason_vi and "leading zero" in p.reason_en
+
+
+# --- One annotated copy per input file ---------------------------------------------------------------
+
+def test_annotated_copy_paths_are_named_after_each_input(tmp_path: Path) -> None:
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    sources = [tmp_path / "ho_1.xlsx", tmp_path / "a" / "ho.csv", tmp_path / "b" / "ho.xlsx"]
+    # a file path: the first copy is that path (as with a single file), the others sit next to it
+    assert annotated_copy_paths(sources, tmp_path / "loi.xlsx") == [
+        tmp_path / "loi.xlsx", tmp_path / "ho.loi.xlsx", tmp_path / "ho-2.loi.xlsx"]
+    # a folder: every copy inside it, named after its input
+    out = tmp_path / "out"
+    out.mkdir()
+    assert annotated_copy_paths(sources, out) == [
+        out / "ho_1.loi.xlsx", out / "ho.loi.xlsx", out / "ho-2.loi.xlsx"]
+    # never an input file's own name, even one without problems
+    keep = tmp_path / "x.loi.xlsx"
+    assert annotated_copy_paths([tmp_path / "y.csv", tmp_path / "x.csv"], tmp_path / "r.xlsx",
+                                inputs=[keep]) == [tmp_path / "r.xlsx", tmp_path / "x-2.loi.xlsx"]
+
+
+def test_problems_by_file_keeps_each_file_to_itself(write_csv: Callable[..., Path]) -> None:
+    good = write_csv("good.csv", "code,name,households\nG1,Tổ 1,5\n")
+    bad1 = write_csv("bad1.csv", "code,name,households\nB1,Tổ 2,-1\n")
+    bad2 = write_csv("bad2.csv", "code,name,households\nB2,Tổ 3,x\nG1,Tổ 4,2\n")
+    with pytest.raises(ValidationFailed) as exc:
+        load("units", [good, bad1, bad2])
+    mine = problems_by_file([good, bad1, bad2], exc.value.problems)
+    assert list(mine) == [str(bad1), str(bad2)]  # the good file has none, so gets no copy
+    assert [p.cell for p in mine[str(bad1)]] == ["C2"]
+    assert [p.cell for p in mine[str(bad2)]] == ["C2", "A3"]  # "x", and G1 repeated from good.csv

@@ -116,6 +116,58 @@ _ERROR_FILL = "FFC7CE"
 _WARNING_FILL = "FFEB9C"
 
 
+ANNOTATED_SUFFIX = ".loi.xlsx"
+
+
+def annotated_name(src: str | Path) -> str:
+    """The annotated copy's file name for an input file: don_vi.csv -> don_vi.loi.xlsx."""
+    return Path(src).stem + ANNOTATED_SUFFIX
+
+
+def problems_by_file(sources: Sequence[str | Path], problems: Iterable[Problem]) -> dict[str, list[Problem]]:
+    """The problems of each input file (keyed by ``str(source)``, in the inputs' order); files without
+    problems are left out. A problem names its file as the reader was given it; a name alone is matched
+    only when it is not shared by two inputs."""
+    keys = list(dict.fromkeys(str(s) for s in sources))
+    by_name: dict[str, list[str]] = {}
+    for k in keys:
+        by_name.setdefault(Path(k).name, []).append(k)
+    found: dict[str, list[Problem]] = {}
+    for p in problems:
+        key = p.file if p.file in keys else None
+        if key is None and len(by_name.get(Path(p.file).name, [])) == 1:
+            key = by_name[Path(p.file).name][0]
+        if key is not None:
+            found.setdefault(key, []).append(p)
+    return {k: found[k] for k in keys if k in found}
+
+
+def annotated_copy_paths(sources: Sequence[str | Path], report: str | Path, *,
+                         inputs: Iterable[str | Path] = ()) -> list[Path]:
+    """Where the annotated copy of each of ``sources`` (the files that have problems, in order) goes.
+
+    ``report`` an existing folder: every copy goes there as ``<input name>.loi.xlsx``. Otherwise the
+    first file's copy is ``report`` itself (as for a single file) and each further one sits next to it,
+    named after its own input file. A name already taken (two inputs called ho.xlsx in different
+    folders, or one of ``sources`` / ``inputs`` itself) gets a number: ho.loi.xlsx, ho-2.loi.xlsx."""
+    report = Path(report)
+    folder = report if report.is_dir() else report.parent
+    taken = {Path(s).resolve() for s in (*sources, *inputs)}
+    out: list[Path] = []
+    for i, src in enumerate(sources):
+        if i == 0 and not report.is_dir():
+            dst = report
+        else:
+            stem, k = Path(src).stem, 1
+            dst = folder / annotated_name(src)
+            while dst.resolve() in taken:
+                k += 1
+                dst = folder / f"{stem}-{k}{ANNOTATED_SUFFIX}"
+        taken.add(dst.resolve())
+        out.append(dst)
+    return out
+
+
 def annotate_workbook(src: str | Path, problems: Sequence[Problem], dst: str | Path) -> Path:
     """Write a copy of ``src`` where each cell with a problem is highlighted and carries a comment.
 

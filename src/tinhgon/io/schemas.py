@@ -75,6 +75,13 @@ class Column:
     def template_header(self) -> str:
         return f"{self.header} (*)" if self.required else self.header
 
+    @property
+    def text_cells(self) -> bool:
+        """Values are strings even when they look like numbers (codes such as "00004", phone numbers
+        "0912345678"): the XLSX template formats this column's cells as Text ("@") so Excel keeps the
+        leading zeros."""
+        return self.type == "text"
+
 
 @dataclass(frozen=True, slots=True)
 class Schema:
@@ -284,6 +291,25 @@ def _text(raw: Any) -> str:
     return str(raw).strip()
 
 
+def _to_phone(raw: Any, _dc: bool) -> str:
+    """A phone number as text. A number cell (an old file typed into a General cell) has lost the
+    leading zero; it is put back only where the digits allow one reading: a Vietnamese number written
+    without its "0" has 9 digits (mobile, 0xx xxx xxxx) or 10 starting with 2 (landline, 02x ...); 84...
+    with 11–12 digits is the international form and lost nothing. Any other number cell is refused."""
+    if isinstance(raw, bool):
+        raise _Bad("số điện thoại không thể là Đúng/Sai", "a phone number cannot be a boolean")
+    if not isinstance(raw, int | float):
+        return _text(raw)
+    digits = str(int(raw)) if math.isfinite(raw) and raw == int(raw) and raw > 0 else ""
+    if len(digits) == 9 or (len(digits) == 10 and digits[0] == "2"):
+        return "0" + digits
+    if digits.startswith("84") and len(digits) in (11, 12):
+        return digits
+    raise _Bad("ô số điện thoại đang ở dạng số nên có thể đã mất số 0 ở đầu; định dạng ô là Văn bản (Text) "
+               "rồi gõ lại số", "the phone cell holds a number, so a leading zero may be lost; format the "
+               "cell as Text and type the number again")
+
+
 def _to_int(raw: Any, decimal_comma: bool) -> int:
     if isinstance(raw, bool):
         raise _Bad("phải là số nguyên, không phải Đúng/Sai", "must be an integer, not a boolean")
@@ -471,6 +497,8 @@ class _Collector:
 
 
 def _converter(col: Column, ctx: ValidationContext) -> Callable[[Any, bool], Any]:
+    if col.field == "phone":
+        return _to_phone
     if col.type == "text":
         return lambda raw, _dc: _text(raw)
     if col.type == "int":

@@ -1,7 +1,8 @@
 """Blank templates and exports in the template's shape.
 
 An XLSX template has the data sheet first (Vietnamese headers, required ones marked "(*)", example
-rows, drop-down lists, frozen header, Times New Roman), a "Hướng dẫn" (instructions) sheet and a
+rows, drop-down lists, frozen header, Times New Roman, text columns such as codes and phone numbers
+formatted as Text so leading zeros survive), a "Hướng dẫn" (instructions) sheet and a
 hidden "Danh mục" sheet holding the drop-down values. An export is the same workbook with the
 records instead of the examples, so it can be edited and imported again.
 
@@ -29,6 +30,7 @@ from tinhgon.io.text import nfc
 
 FONT_NAME = "Times New Roman"
 DATE_FORMAT = "dd/mm/yyyy"
+TEXT_FORMAT = "@"  # Excel's "Text" number format: what is typed is kept as typed ("0912345678")
 INSTRUCTIONS_SHEET = "Hướng dẫn"
 LISTS_SHEET = "Danh mục"
 _TRIGGERS = ("=", "+", "-", "@", "\t", "\r", "'")
@@ -117,7 +119,16 @@ def _write_xlsx(sch: Schema, rows: Iterable[Mapping[str, Any]], path: Path, *, e
     border = Border(left=thin, right=thin, top=thin, bottom=thin)
 
     for i, col in enumerate(sch.columns, start=1):
-        ws.column_dimensions[get_column_letter(i)].width = col.width
+        dim = ws.column_dimensions[get_column_letter(i)]
+        dim.width = col.width
+        if col.text_cells:
+            # Codes and phone numbers as Text, so 0912345678 or 00004 keep the leading zero. A column
+            # style (<col style=...>) is what Excel itself writes for "format the whole column": Excel and
+            # LibreOffice apply it to every cell typed later, down to the last row, and it costs no cell
+            # records (pre-formatting, say, 5,000 empty rows would be bigger, stop at an arbitrary row
+            # and make the sheet's used range look 5,000 rows long). A cell written with a style of its
+            # own (examples, exported values) does not inherit it, so _xlsx_cell gives those "@" too.
+            dim.number_format = TEXT_FORMAT
     ws.freeze_panes = "A2"
 
     # Drop-downs: coded fields point at the hidden list sheet (labels may hold commas);
@@ -216,7 +227,10 @@ def _xlsx_cell(ws: Any, col: Column, value: Any, font: Any) -> Any:
         cell = WriteOnlyCell(ws, value=value)
         cell.font = font
         return cell
-    return _text_cell(ws, nfc(str(value)), font)
+    cell = _text_cell(ws, nfc(str(value)), font)
+    if col.text_cells:
+        cell.number_format = TEXT_FORMAT  # a cell's own style replaces the column's: keep "Text"
+    return cell
 
 
 def _instructions(wb: Any, sch: Schema, examples: bool) -> None:
@@ -250,6 +264,8 @@ def _instructions(wb: Any, sch: Schema, examples: bool) -> None:
         " Trang tính bị ẩn sẽ bị bỏ qua.",
         "4. Các cột có danh sách: bấm vào ô và chọn trong danh sách thả xuống.",
         "5. Ngày ghi dạng dd/mm/yyyy (ví dụ 01/07/2025) hoặc để Excel định dạng ô kiểu ngày.",
+        "   Các cột mã và số điện thoại đã được định dạng kiểu Văn bản (Text) để giữ số 0 ở đầu "
+        "(0912345678, 00004); khi dán từ tệp khác, dùng Dán đặc biệt → Giá trị để giữ định dạng này.",
         "6. Dữ liệu nhiều hơn 1.048.576 dòng: chia sang nhiều trang tính (cùng dòng tiêu đề) hoặc nhiều tệp.",
         "7. Dùng phông Unicode (Times New Roman, Arial). Tệp gõ bằng .VnTime (TCVN3) hoặc VNI-Times được "
         "tự nhận ra và chuyển sang Unicode; kiểm tra lại kết quả.",

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from pathlib import Path
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from tinhgon.cliutil import parse_date, vn_int
+
+if TYPE_CHECKING:
+    from tinhgon.io.problems import Problem
 
 
 def register(app: typer.Typer) -> None:
@@ -38,13 +42,15 @@ def import_(
     files: Annotated[list[Path], typer.Argument(help="Tệp .xlsx hoặc .csv (nhiều tệp/trang được ghép).")],
     at: Annotated[str | None, typer.Option("--at", help="Ngày hiệu lực của dữ liệu; mặc định hôm nay.")] = None,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Chỉ kiểm tra, không ghi.")] = False,
-    report: Annotated[Path | None, typer.Option("--report", help="Ghi bản chú thích lỗi (xlsx) vào đây.")] = None,
+    report: Annotated[Path | None, typer.Option(
+        "--report", help="Ghi bản chú thích lỗi (xlsx) vào đây; nhiều tệp có lỗi: mỗi tệp một bản "
+                         "<tên tệp>.loi.xlsx đặt cạnh (hoặc trong thư mục này).")] = None,
     default_kind: Annotated[str, typer.Option("--default-kind", help="Loại đơn vị khi tệp không ghi.")] = "to_dan_pho",
 ) -> None:
     """Nhập dữ liệu: kiểm tra toàn bộ trước, chỉ ghi khi cả tệp hợp lệ (được cả, hoặc không gì cả)."""
     from tinhgon.domain.units import Kind
     from tinhgon.errors import BadInput
-    from tinhgon.io.problems import ValidationFailed, annotate_workbook
+    from tinhgon.io.problems import ValidationFailed
     from tinhgon.registry import db
     from tinhgon.registry.imports import run_import
 
@@ -56,6 +62,11 @@ def import_(
     for f in files:
         if not f.exists():
             raise BadInput("không có tệp này", file=str(f))
+    if report is not None:
+        if not report.is_dir() and not report.parent.exists():
+            raise BadInput(f"thư mục không tồn tại: {report.parent}", field="--report")
+        if any(report.resolve() == f.resolve() for f in files):
+            raise BadInput("bản chú thích lỗi không được ghi đè tệp nhập", field="--report")
     engine = db.get_engine()
     conn = engine.connect()
     trans = conn.begin()
@@ -68,8 +79,7 @@ def import_(
     except ValidationFailed as exc:
         trans.rollback()
         if report is not None:
-            annotate_workbook(files[0], exc.problems, report)
-            typer.echo(f"Bản chú thích lỗi: {report}", err=True)
+            _annotated_copies(files, exc.problems, report)
         raise
     except BaseException:
         trans.rollback()
@@ -79,6 +89,22 @@ def import_(
     verb = "Kiểm tra xong (không ghi)" if dry_run else "Đã nhập"
     typer.echo(f"{verb}: {vn_int(result.rows)} dòng; thêm {vn_int(result.inserted)}, cập nhật "
                f"{vn_int(result.updated)}, không đổi {vn_int(result.unchanged)}.")
+
+
+def _annotated_copies(files: list[Path], problems: Sequence[Problem], report: Path) -> None:
+    """One annotated copy per input file with problems (see tinhgon.io.problems), each listed on stderr.
+    A copy that cannot be written is said so, and the refusal itself is still reported."""
+    from tinhgon.errors import BadInput
+    from tinhgon.io.problems import annotate_workbook, annotated_copy_paths, problems_by_file
+
+    mine = problems_by_file(files, problems)
+    for (src, own), dst in zip(mine.items(), annotated_copy_paths(list(mine), report, inputs=files), strict=True):
+        try:
+            annotate_workbook(src, own, dst)
+        except (BadInput, OSError) as err:
+            typer.echo(f"Không ghi được bản chú thích lỗi cho {src}: {err}", err=True)
+            continue
+        typer.echo(f"Bản chú thích lỗi: {dst} (tệp {src})", err=True)
 
 
 def export(
