@@ -19,7 +19,7 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, func, insert, select, update
+from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from tinhgon.consult import tables as t
@@ -93,9 +93,39 @@ def add_official(conn: Connection, username: str, *, scope_unit_id: int | None, 
     )))
 
 
+# The statements of ballot entry and the live tally, built once: during a consultation they run for
+# every ballot and every refresh of the tally, and building a SELECT costs more than running it.
+_P = bindparam
+_OFFICIAL = select(t.official).where(t.official.c.username == _P("name"))
+_CONSULTATION = select(t.consultation).where(t.consultation.c.id == _P("cid"))
+_LATEST_ROUND = (select(t.consultation_round).where(t.consultation_round.c.consultation_id == _P("cid"))
+                 .order_by(t.consultation_round.c.number.desc()).limit(1))
+_ROUND_UNITS = (select(t.consultation_round_unit.c.unit_id)
+                .where(t.consultation_round_unit.c.round_id == _P("round_id")).order_by(t.consultation_round_unit.c.id))
+_LOCK_ROUND = (update(t.consultation_round)
+               .where(t.consultation_round.c.id == _P("round_id"), t.consultation_round.c.status == "open")
+               .values(entries=t.consultation_round.c.entries + 1))
+_VOTER_BY_CODE = select(t.roll_entry).where(t.roll_entry.c.consultation_id == _P("cid"),
+                                            t.roll_entry.c.voter_code == _P("code"))
+_PRIOR_BALLOT = (select(t.ballot.c.version, t.ballot.c.entered_by, t.ballot.c.entered_at)
+                 .where(t.ballot.c.round_id == _P("round_id"), t.ballot.c.roll_entry_id == _P("entry_id"))
+                 .order_by(t.ballot.c.version.desc()).limit(1))
+_PARENTS = (select(s.unit_version.c.unit_id, s.unit_version.c.parent_id)
+            .where(repo.in_force_param(s.unit_version),
+                   s.unit_version.c.unit_id.in_(_P("ids", expanding=True))))
+_UNIT_IDS = (select(t.consultation_unit.c.unit_id).where(t.consultation_unit.c.consultation_id == _P("cid"))
+             .order_by(t.consultation_unit.c.id))
+_CONSULTATION_UNITS = select(t.consultation_unit).where(t.consultation_unit.c.consultation_id == _P("cid"))
+_ROUND_UNIT_ROWS = (select(t.consultation_round_unit).where(t.consultation_round_unit.c.round_id == _P("round_id"))
+                    .order_by(t.consultation_round_unit.c.id))
+_LIVE_COUNTS = (select(t.ballot.c.unit_id, t.ballot.c.choice, t.ballot.c.candidate_id, func.count())
+                .where(t.ballot.c.round_id == _P("round_id"), t.ballot.c.is_current)
+                .group_by(t.ballot.c.unit_id, t.ballot.c.choice, t.ballot.c.candidate_id))
+
+
 def get_official(conn: Connection, username: str) -> Official:
     name = username.strip()
-    row = conn.execute(select(t.official).where(t.official.c.username == name)).first()
+    row = conn.execute(_OFFICIAL, {"name": name}).first()
     if row is not None and row.active:
         return Official(row.id, row.username, row.scope_unit_id, row.role)
     # the web application's accounts carry a scope too: accept them, a viewer only reads
@@ -119,13 +149,11 @@ def _allowed_units(conn: Connection, official: Official, unit_ids: Iterable[int]
     scope = official.scope_unit_id
     allowed = {u for u in ids if u == scope}
     # walk up from every unit at once: one query per level
-    UV = s.unit_version
     frontier = {u: u for u in ids if u != scope}   # start unit -> the ancestor reached so far
     for _ in range(6):
         if not frontier:
             break
-        parents = dict(conn.execute(select(UV.c.unit_id, UV.c.parent_id).where(
-            repo.in_force_clause(UV, on), UV.c.unit_id.in_(set(frontier.values())))).all())
+        parents = dict(conn.execute(_PARENTS, {"on": on, "ids": list(set(frontier.values()))}).all())
         nxt = {}
         for start, cur in frontier.items():
             p = parents.get(cur)
@@ -322,7 +350,7 @@ def add_voter(conn: Connection, cid: int, code: str, name: str | None, unit_id: 
 # --- reading ---------------------------------------------------------------------------------------
 
 def _consultation(conn: Connection, cid: int) -> Any:
-    row = conn.execute(select(t.consultation).where(t.consultation.c.id == cid)).first()
+    row = find_consultation(conn, cid)
     if row is None:
         raise BadInput(f"không có cuộc lấy ý kiến số {cid}", field="--consultation")
     return row
@@ -335,17 +363,24 @@ def rule_of(row: Any) -> ApprovalRule:
                         summary=row.rule_summary or "")
 
 
+def find_consultation(conn: Connection, cid: int) -> Any:
+    """The consultation's row, or None."""
+    return conn.execute(_CONSULTATION, {"cid": cid}).first()
+
+
 def _unit_ids(conn: Connection, cid: int) -> list[int]:
-    CU = t.consultation_unit
-    return [int(r[0]) for r in conn.execute(select(CU.c.unit_id).where(CU.c.consultation_id == cid)
-                                            .order_by(CU.c.id))]
+    return [int(r[0]) for r in conn.execute(_UNIT_IDS, {"cid": cid})]
+
+
+unit_ids_of = _unit_ids
 
 
 def _round(conn: Connection, cid: int, number: int | None) -> Any:
     CR = t.consultation_round
-    q = select(CR).where(CR.c.consultation_id == cid)
-    q = q.where(CR.c.number == number) if number is not None else q.order_by(CR.c.number.desc()).limit(1)
-    row = conn.execute(q).first()
+    if number is None:
+        row = conn.execute(_LATEST_ROUND, {"cid": cid}).first()
+    else:
+        row = conn.execute(select(CR).where(CR.c.consultation_id == cid, CR.c.number == number)).first()
     if row is None:
         raise BadInput(f"cuộc lấy ý kiến số {cid} không có vòng {number}", field="--round")
     return row
@@ -357,15 +392,16 @@ def _any_round_closed(conn: Connection, cid: int) -> bool:
 
 
 def _round_units(conn: Connection, round_id: int) -> list[int]:
-    RU = t.consultation_round_unit
-    return [int(r[0]) for r in conn.execute(select(RU.c.unit_id).where(RU.c.round_id == round_id).order_by(RU.c.id))]
+    return [int(r[0]) for r in conn.execute(_ROUND_UNITS, {"round_id": round_id})]
 
 
 def _lock_open_round(conn: Connection, round_row: Any) -> None:
     """Take the round's write lock, refusing a closed round (see the module docstring)."""
-    CR = t.consultation_round
-    res = conn.execute(update(CR).where(CR.c.id == round_row.id, CR.c.status == "open")
-                       .values(entries=CR.c.entries + 1))
+    from tinhgon.reliability import auditlog
+
+    # the counter only serialises entries: the ballot written next is the change the log records
+    with auditlog.suspended():
+        res = conn.execute(_LOCK_ROUND, {"round_id": round_row.id})
     if res.rowcount != 1:
         raise BadInput(f"vòng {round_row.number} đã khóa (đã kết thúc kiểm phiếu): không thay đổi được",
                        field="--round")
@@ -383,7 +419,7 @@ def find_voters(conn: Connection, cid: int, query: str, limit: int = 20) -> list
     """Roll entries whose code is QUERY, or whose name contains QUERY ignoring accents and case."""
     RE = t.roll_entry
     q = query.strip()
-    exact = conn.execute(select(RE).where(RE.c.consultation_id == cid, RE.c.voter_code == q)).all()
+    exact = conn.execute(_VOTER_BY_CODE, {"cid": cid, "code": q}).all()
     if exact:
         return [RollRow(r.id, r.unit_id, r.voter_code, r.display_name) for r in exact]
     key = fold(q)
@@ -502,8 +538,7 @@ def cast_ballot(conn: Connection, cid: int, official: Official, *, household: st
     voter = _one_voter(conn, cid, household, name)
     _check_voter(conn, c, rnd, official, voter)
     B = t.ballot
-    prior = conn.execute(select(B.c.version, B.c.entered_by, B.c.entered_at).where(
-        B.c.round_id == rnd.id, B.c.roll_entry_id == voter.id).order_by(B.c.version.desc()).limit(1)).first()
+    prior = conn.execute(_PRIOR_BALLOT, {"round_id": rnd.id, "entry_id": voter.id}).first()
     if prior is not None:
         raise BadInput(f"{voter.voter_code} đã có phiếu ở vòng {rnd.number} (nhập bởi {prior.entered_by} lúc "
                        f"{prior.entered_at:%H:%M:%S %d/%m/%Y}); mỗi hộ chỉ một phiếu mỗi vòng. "
@@ -792,13 +827,9 @@ def candidates(conn: Connection, cid: int) -> dict[int, str]:
 # --- tally ---------------------------------------------------------------------------------------
 
 def _live_counts(conn: Connection, round_id: int) -> tuple[dict[int, dict[str, int]], dict[int, dict[int, int]]]:
-    B = t.ballot
     counts: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     votes: dict[int, dict[int, int]] = defaultdict(lambda: defaultdict(int))
-    q = (select(B.c.unit_id, B.c.choice, B.c.candidate_id, func.count())
-         .where(B.c.round_id == round_id, B.c.is_current)
-         .group_by(B.c.unit_id, B.c.choice, B.c.candidate_id))
-    for unit_id, choice, cand, n in conn.execute(q):
+    for unit_id, choice, cand, n in conn.execute(_LIVE_COUNTS, {"round_id": round_id}):
         if choice == Choice.VOTE.value and cand is not None:
             votes[unit_id][int(cand)] += int(n)
         else:
@@ -813,9 +844,8 @@ def tally(conn: Connection, cid: int, round_number: int | None = None) -> Tally:
     rule = rule_of(c)
     rnd = _round(conn, cid, round_number)
     closed = rnd.status == "closed"
-    CU, RU = t.consultation_unit, t.consultation_round_unit
-    cu = {r.unit_id: r for r in conn.execute(select(CU).where(CU.c.consultation_id == cid))}
-    ru = {r.unit_id: r for r in conn.execute(select(RU).where(RU.c.round_id == rnd.id).order_by(RU.c.id))}
+    cu = {r.unit_id: r for r in conn.execute(_CONSULTATION_UNITS, {"cid": cid})}
+    ru = {r.unit_id: r for r in conn.execute(_ROUND_UNIT_ROWS, {"round_id": rnd.id})}
     units = {u.id: u for u in _units(conn, list(ru), c.held_on)}
     counts, votes = _live_counts(conn, rnd.id)
     out: list[UnitCount] = []

@@ -57,7 +57,7 @@ def row_to_unit(r: Any) -> Unit:
     )
 
 
-def _in_force_param(table: Any) -> Any:
+def in_force_param(table: Any) -> Any:
     """The validity test against a bound parameter :on, for statements built once and reused."""
     on = bindparam("on", type_=Date)
     return and_(or_(table.c.valid_from.is_(None), table.c.valid_from <= on),
@@ -73,7 +73,7 @@ def _units_at_stmt(level: bool, parents: bool, ids: bool, code: bool) -> Any:
     key = (level, parents, ids, code)
     stmt = _UNITS_AT.get(key)
     if stmt is None:
-        q = select(UV).where(_in_force_param(UV))
+        q = select(UV).where(in_force_param(UV))
         if level:
             q = q.where(UV.c.level == bindparam("level"))
         if parents:
@@ -111,9 +111,20 @@ def unit_at(conn: Connection, unit_id: int, on: dt.date) -> Unit | None:
     return found[0] if found else None
 
 
+_HISTORY = select(UV).where(UV.c.unit_id == bindparam("unit_id")).order_by(UV.c.valid_from)
+
+
 def unit_history(conn: Connection, unit_id: int) -> list[Unit]:
-    rows = conn.execute(select(UV).where(UV.c.unit_id == unit_id).order_by(UV.c.valid_from))
-    return [row_to_unit(r) for r in rows]
+    return [row_to_unit(r) for r in conn.execute(_HISTORY, {"unit_id": unit_id})]
+
+
+_ROW_VERSIONS = select(UV.c.id, UV.c.row_version).where(UV.c.id.in_(bindparam("ids", expanding=True)))
+
+
+def row_versions(conn: Connection, version_ids: Iterable[int | None]) -> dict[int | None, int]:
+    """The optimistic-locking counter of each unit version (id → row_version)."""
+    ids = list({v for v in version_ids if v is not None})
+    return {int(r[0]): int(r[1]) for r in conn.execute(_ROW_VERSIONS, {"ids": ids})} if ids else {}
 
 
 def resolve_unit(conn: Connection, code: str, on: dt.date, level: Level | None = None) -> Unit:
@@ -265,21 +276,27 @@ def add_lineage(conn: Connection, kind: EventKind, effective: dt.date, basis: Le
 
 # --- lineage queries ----------------------------------------------------------------------------
 
+def _lineage_stmt(here: Any, other: Any) -> Any:
+    E = s.lineage_event
+    uid: Any = bindparam("unit_id")
+    return (select(other, s.lineage_link.c.partial, E.c.effective_date)
+            .join(E, E.c.id == s.lineage_link.c.event_id)
+            .where(here == uid, other.is_not(None), other != uid)
+            .order_by(E.c.effective_date, other))
+
+
+_SUCCESSORS = _lineage_stmt(s.lineage_link.c.from_unit_id, s.lineage_link.c.to_unit_id)
+_PREDECESSORS = _lineage_stmt(s.lineage_link.c.to_unit_id, s.lineage_link.c.from_unit_id)
+
+
 def successors(conn: Connection, unit_id: int) -> list[tuple[int, bool, dt.date]]:
     """Units that UNIT_ID went into: (unit id, partial, effective date)."""
-    L, E = s.lineage_link, s.lineage_event
-    q = (select(L.c.to_unit_id, L.c.partial, E.c.effective_date).join(E, E.c.id == L.c.event_id)
-         .where(L.c.from_unit_id == unit_id, L.c.to_unit_id.is_not(None), L.c.to_unit_id != unit_id)
-         .order_by(E.c.effective_date, L.c.to_unit_id))
-    return [(int(r[0]), bool(r[1]), r[2]) for r in conn.execute(q)]
+    return [(int(r[0]), bool(r[1]), r[2]) for r in conn.execute(_SUCCESSORS, {"unit_id": unit_id})]
 
 
 def predecessors(conn: Connection, unit_id: int) -> list[tuple[int, bool, dt.date]]:
-    L, E = s.lineage_link, s.lineage_event
-    q = (select(L.c.from_unit_id, L.c.partial, E.c.effective_date).join(E, E.c.id == L.c.event_id)
-         .where(L.c.to_unit_id == unit_id, L.c.from_unit_id.is_not(None), L.c.from_unit_id != unit_id)
-         .order_by(E.c.effective_date, L.c.from_unit_id))
-    return [(int(r[0]), bool(r[1]), r[2]) for r in conn.execute(q)]
+    """Units that went into UNIT_ID: (unit id, partial, effective date)."""
+    return [(int(r[0]), bool(r[1]), r[2]) for r in conn.execute(_PREDECESSORS, {"unit_id": unit_id})]
 
 
 def lineage_events_for(conn: Connection, unit_id: int) -> list[LineageEvent]:
@@ -302,9 +319,12 @@ def lineage_events_for(conn: Connection, unit_id: int) -> list[LineageEvent]:
 
 # --- people and titles --------------------------------------------------------------------------
 
+_TITLE_TYPES = select(s.title_type).order_by(s.title_type.c.sort_order)
+
+
 def title_types(conn: Connection) -> dict[str, TitleType]:
     out = {}
-    for r in conn.execute(select(s.title_type).order_by(s.title_type.c.sort_order)):
+    for r in conn.execute(_TITLE_TYPES):
         out[r.code] = TitleType(code=r.code, name_vi=r.name_vi, name_en=r.name_en, level=Level(r.level),
                                 group=TitleGroup(r.grp), requires_party_member=bool(r.requires_party_member),
                                 sort_order=r.sort_order)
@@ -324,7 +344,7 @@ def holdings_at(conn: Connection, on: dt.date, unit_ids: Iterable[int] | None = 
     key = (unit_ids is not None, person_ids is not None)
     q = _HOLDINGS_AT.get(key)
     if q is None:
-        q = select(H).where(_in_force_param(H))
+        q = select(H).where(in_force_param(H))
         if unit_ids is not None:
             q = q.where(H.c.unit_id.in_(bindparam("unit_ids", expanding=True)))
         if person_ids is not None:
@@ -346,12 +366,14 @@ def holdings_history(conn: Connection, unit_id: int) -> list[TitleHolding]:
             for r in conn.execute(select(H).where(H.c.unit_id == unit_id).order_by(H.c.valid_from, H.c.id))]
 
 
+_PEOPLE = select(s.person).where(s.person.c.id.in_(bindparam("ids", expanding=True)))
+
+
 def people_by_ids(conn: Connection, ids: Iterable[int]) -> dict[int, Person]:
     idl = list(set(ids))
     out: dict[int, Person] = {}
-    P = s.person
     for i in range(0, len(idl), 900):  # stay under SQLite's bound-parameter limit
-        for r in conn.execute(select(P).where(P.c.id.in_(idl[i:i + 900]))):
+        for r in conn.execute(_PEOPLE, {"ids": idl[i:i + 900]}):
             out[r.id] = row_to_person(r)
     return out
 

@@ -124,7 +124,8 @@ def _before_execute(conn: Connection, clauseelement: Any, multiparams: Any, para
     conn.info["tinhgon_in_audit"] = True
     try:
         q = select(table) if where is None else select(table).where(where)
-        before = [dict(r._mapping) for r in conn.execute(q)]
+        # a statement built once takes its WHERE values as parameters: the SELECT needs them too
+        before = [dict(r._mapping) for r in conn.execute(q, params or None)]
     finally:
         conn.info["tinhgon_in_audit"] = False
     conn.info.setdefault("tinhgon_pending", []).append((clauseelement, before))

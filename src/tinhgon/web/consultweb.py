@@ -9,7 +9,6 @@ from typing import Annotated, Any
 from fastapi import APIRouter, Depends, Form, HTTPException
 from fastapi.responses import RedirectResponse, Response
 from pydantic import BaseModel
-from sqlalchemy import select
 
 from tinhgon.errors import BadInput
 from tinhgon.registry import repo
@@ -32,13 +31,12 @@ def official_for(ctx: Any) -> Any:
 
 def consultation_row(ctx: Any, cid: int) -> tuple[Any, set[int]]:
     """The consultation and the ids of its units inside the account's scope; refused when there are none."""
-    from tinhgon.consult import tables as ct
+    from tinhgon.consult import service as cs
 
-    row = ctx.conn.execute(select(ct.consultation).where(ct.consultation.c.id == cid)).first()
+    row = cs.find_consultation(ctx.conn, cid)
     if row is None:
         raise HTTPException(404, "Không có cuộc lấy ý kiến này.")
-    unit_ids = [r[0] for r in ctx.conn.execute(select(ct.consultation_unit.c.unit_id)
-                                                .where(ct.consultation_unit.c.consultation_id == cid))]
+    unit_ids = cs.unit_ids_of(ctx.conn, cid)
     on = row.held_on
     pctx = ctx.at(on)
     ids = tuple(sorted(unit_ids))

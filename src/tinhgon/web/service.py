@@ -165,7 +165,9 @@ def _unit_detail(conn: Connection, unit: Unit, on: dt.date) -> UnitDetail:
         predecessors=_lineage_rows(conn, repo.predecessors(conn, unit.id), before=True),
         successors=_lineage_rows(conn, repo.successors(conn, unit.id), before=False),
         children=repo.children(conn, unit.id, on), holdings=repo.holdings_at(conn, on, [unit.id]),
-        titles=repo.title_types(conn), ancestors=repo.ancestors(conn, unit, on),
+        # shared by every unit (titles) and by every child of the same parent (ancestors)
+        titles=cache.memo(conn, ("title_types",), lambda: repo.title_types(conn)),
+        ancestors=cache.memo(conn, ("ancestors", unit.parent_id, on), lambda: repo.ancestors(conn, unit, on)),
     )
 
 
