@@ -256,6 +256,11 @@ def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> Non
     columns = list(rows[0])
     cursor = conn.connection.driver_connection.cursor()  # type: ignore[union-attr]
     try:
+        if "id" not in columns and "id" in table.c:
+            # ids come from the sequence: make sure it is past every id already there (rows written
+            # with explicit ids by another path, e.g. the demo builder, do not move it)
+            cursor.execute(f"SELECT setval(pg_get_serial_sequence('{table.name}', 'id'), "
+                           f"COALESCE((SELECT max(id) FROM {table.name}), 0) + 1, false)")
         with cursor.copy(f"COPY {table.name} ({', '.join(columns)}) FROM STDIN") as copy:
             for r in rows:
                 copy.write_row(tuple(r.get(c) for c in columns))
