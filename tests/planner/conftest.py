@@ -33,19 +33,12 @@ class Instance:
         return [f"U{i:03d}" for i in range(self.n)]
 
     def problem(self):  # type: ignore[no-untyped-def]
-        import numpy as np
-
         from tinhgon.planner import PlanningProblem
 
         return PlanningProblem.from_edges(
-            self.households, self.edges or np.zeros((0, 2), dtype=int), self.threshold,
-            parents=np.asarray(self.parents or [-1] * self.n, dtype=np.int32),
-            locked=np.asarray(self.locked or [False] * self.n, dtype=bool),
-            forbid=np.asarray(self.forbid, dtype=np.int32).reshape(-1, 2),
-            prefer=np.asarray(self.prefer, dtype=np.int32).reshape(-1, 2),
-            max_size=self.max_size,
-            coords=np.asarray(self.coords, dtype=float) if self.coords else None,
-            codes=self.codes())
+            self.households, self.edges, self.threshold, parents=self.parents or [-1] * self.n,
+            locked=self.locked or [False] * self.n, forbid=self.forbid, prefer=self.prefer,
+            max_size=self.max_size, coords=self.coords or None, codes=self.codes())
 
     def write(self, folder: Path) -> dict[str, Path]:
         folder.mkdir(parents=True, exist_ok=True)

@@ -256,7 +256,7 @@ def _run_entry(*args: str | Path) -> tuple[int, str, list[str]]:
         "except SystemExit as exc:\n"
         "    rc = exc.code\n"
         "heavy = sorted({m.split('.')[0] for m in sys.modules} & {'typer', 'click', 'pydantic', 'rich', "
-        "'sqlalchemy', 'fastapi'})\n"
+        "'sqlalchemy', 'fastapi', 'numpy'})\n"
         "print('HEAVY=' + ','.join(heavy))\n"
         "sys.exit(rc)\n"
     )

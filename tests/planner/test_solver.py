@@ -10,7 +10,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from tests.planner.conftest import Instance, random_instance
 
-from tinhgon.planner import MaxPGreedy, MaxPLocalSearch, check_labels, upper_bound
+from tinhgon.planner import MaxPGreedy, MaxPLocalSearch, PlanningProblem, check_labels, upper_bound
+from tinhgon.planner.packing import enumerate_candidates, pack, reaches
 
 
 def brute_force_p(inst: Instance) -> int:
@@ -87,7 +88,7 @@ def test_default_solve_reaches_optimum_on_small_instances() -> None:
         inst = _small_instance(rng)
         problem = inst.problem()
         res = MaxPLocalSearch(seed=0, workers=1).solve(problem)
-        report = check_labels(problem, res.labels.tolist())
+        report = check_labels(problem, res.labels)
         assert report["valid"], report["violations"]
         assert report["p"] == res.p
         opt = brute_force_p(inst)
@@ -125,11 +126,11 @@ def test_random_graphs_give_valid_plans(seed: int, n: int, parents: int, locked:
     problem = inst.problem()
     for cls in (MaxPGreedy, MaxPLocalSearch):
         res = cls(seed=seed, workers=1).solve(problem)
-        report = check_labels(problem, res.labels.tolist())
+        report = check_labels(problem, res.labels)
         assert report["valid"], report["violations"][:3]
         assert report["p"] == res.p <= res.upper_bound
         assert report["groups"] == res.groups
-        assert int(res.group_households.sum()) == sum(inst.households)
+        assert sum(res.group_households) == sum(inst.households)
 
 
 def test_large_single_piece_is_valid_and_better_than_greedy() -> None:
@@ -137,7 +138,7 @@ def test_large_single_piece_is_valid_and_better_than_greedy() -> None:
     problem = inst.problem()
     greedy = MaxPGreedy(seed=0, workers=1).solve(problem)
     ls = MaxPLocalSearch(seed=0, workers=1).solve(problem)
-    assert check_labels(problem, ls.labels.tolist())["valid"]
+    assert check_labels(problem, ls.labels)["valid"]
     assert ls.p >= greedy.p
     assert ls.p <= ls.upper_bound <= sum(inst.households) // inst.threshold
 
@@ -169,7 +170,7 @@ def test_same_seed_same_plan_and_workers_do_not_change_it() -> None:
     solver = MaxPLocalSearch(seed=3, workers=2)
     solver.pool_min_units = 0  # force the process pool on this small instance
     c = solver.solve(problem)
-    assert a.labels.tolist() == b.labels.tolist() == c.labels.tolist()
+    assert a.labels == b.labels == c.labels
 
 
 def test_dask_local_cluster_gives_the_same_plan() -> None:
@@ -180,7 +181,7 @@ def test_dask_local_cluster_gives_the_same_plan() -> None:
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
                                   dashboard_address=None) as cluster:
         res = MaxPLocalSearch(seed=1, dask_address=cluster.scheduler_address).solve(problem)
-    assert res.labels.tolist() == ref.labels.tolist()
+    assert res.labels == ref.labels
 
 
 def test_exact_proves_optimum_on_a_small_map() -> None:
@@ -190,7 +191,42 @@ def test_exact_proves_optimum_on_a_small_map() -> None:
     inst = random_instance(random.Random(11), 60, mean=250.0)
     problem = inst.problem()
     res = MaxPExact(seed=0, workers=1, time_limit=20).solve(problem)
-    assert check_labels(problem, res.labels.tolist())["valid"]
+    assert check_labels(problem, res.labels)["valid"]
     assert res.proven_optimal and res.gap == 0
     ls = MaxPLocalSearch(seed=0, workers=1).solve(problem)
     assert res.p >= ls.p
+
+
+def test_reaches_answers_exactly_what_the_packing_counts() -> None:
+    # the local search asks `reaches` whether an area holds one group more; it must agree with `pack`
+    rng = random.Random(31)
+    checked = 0
+    for _ in range(300):
+        inst = random_instance(rng, rng.randint(1, 16), threshold=rng.choice([400, 600]),
+                               mean=rng.choice([150.0, 380.0]))
+        n = inst.n
+        nb = [0] * n
+        for a, b in inst.edges:
+            nb[a] |= 1 << b
+            nb[b] |= 1 << a
+        by_min = enumerate_candidates(n, inst.households, nb, inst.threshold, None, None)
+        best, _ = pack(n, inst.households, by_min, inst.threshold)
+        for target in range(max(best - 1, 1), best + 2):
+            assert reaches(n, inst.households, by_min, inst.threshold, target) == (best >= target)
+            checked += 1
+    assert checked > 500
+
+
+def test_numpy_arrays_are_accepted_and_give_the_same_plan() -> None:
+    np = pytest.importorskip("numpy")
+    inst = random_instance(random.Random(8), 200, parents=3, locked=0.05, forbid=4, prefer=4, max_size=True)
+    plain = MaxPLocalSearch(seed=2, workers=1).solve(inst.problem())
+    arrays = PlanningProblem.from_edges(
+        np.asarray(inst.households, dtype=np.int64), np.asarray(inst.edges, dtype=np.int64), inst.threshold,
+        parents=np.asarray(inst.parents, dtype=np.int32), locked=np.asarray(inst.locked, dtype=bool),
+        forbid=np.asarray(inst.forbid, dtype=np.int32).reshape(-1, 2),
+        prefer=np.asarray(inst.prefer, dtype=np.int32).reshape(-1, 2), max_size=inst.max_size,
+        coords=np.asarray(inst.coords, dtype=float), codes=inst.codes())
+    res = MaxPLocalSearch(seed=2, workers=1).solve(arrays)
+    assert res.labels == plain.labels and res.p == plain.p
+    assert all(type(x) is int for x in res.labels)

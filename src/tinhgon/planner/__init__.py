@@ -5,7 +5,7 @@
     result = MaxPLocalSearch(seed=0).solve(problem)
     result.labels, result.p, result.upper_bound
 
-Importing this package is cheap (numpy only); OR-Tools is imported by MaxPExact when it runs.
+Importing this package is cheap (plain Python, no numpy); OR-Tools is imported by MaxPExact when it runs.
 """
 
 from tinhgon.planner.check import check_labels, check_plan, upper_bound

@@ -86,10 +86,10 @@ def _check_groups(problem: PlanningProblem, group_of: list[str | None], codes: l
     n = problem.n
     T = problem.threshold
     M = problem.max_size
-    w = problem.households.tolist()
-    parents = problem.parents.tolist()  # type: ignore[union-attr]
-    locked = problem.locked.tolist()  # type: ignore[union-attr]
-    nbrs = problem.neighbours()
+    w = problem.households
+    parents = problem.parents
+    locked = problem.locked
+    nbrs = problem.nbrs
     members: dict[str, list[int]] = {}
     for i, g in enumerate(group_of):
         if g is not None:
@@ -125,7 +125,7 @@ def _check_groups(problem: PlanningProblem, group_of: list[str | None], codes: l
             violations.append(_violation("not_connected", f"nhóm {g} không liền kề (tách thành nhiều mảnh)",
                                          g, names))
             bad_group.add(g)
-    for a, b in problem.forbid.tolist():
+    for a, b in problem.forbid:
         ga, gb = group_of[a], group_of[b]
         if ga is not None and ga == gb:
             violations.append(_violation("forbid_pair", f"nhóm {ga} gộp cặp bị cấm {codes[a]}–{codes[b]}",
@@ -147,7 +147,7 @@ def _check_groups(problem: PlanningProblem, group_of: list[str | None], codes: l
             if piece_of[u] >= 0:
                 groups_in_piece.setdefault(piece_of[u], set()).add(g)
     forbid_nb: dict[int, set[int]] = {}
-    for a, b in problem.forbid.tolist():
+    for a, b in problem.forbid:
         forbid_nb.setdefault(a, set()).add(b)
         forbid_nb.setdefault(b, set()).add(a)
 

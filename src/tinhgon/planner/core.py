@@ -21,7 +21,7 @@ import time
 from collections import deque
 from dataclasses import dataclass, field
 
-from tinhgon.planner.packing import SearchLimit, enumerate_candidates, mask_members, pack
+from tinhgon.planner.packing import SearchLimit, enumerate_candidates, mask_members, pack, reaches
 
 
 @dataclass
@@ -33,8 +33,8 @@ class SolverParams:
     restarts: int = 4            # constructions tried before the local search (best kept)
     start_units: int = 1500      # independent starts per large cluster: start_units // cluster size
     max_starts: int = 20
-    max_passes: int = 6          # local-search passes over the left-out units
-    stall_passes: int = 2        # stop after this many passes without a new group
+    max_passes: int = 10         # local-search passes over the left-out units
+    stall_passes: int = 3        # stop after this many passes without a new group
     corridors: int = 3           # augmenting areas tried from each left-out unit
     corridor_units: int = 20     # largest augmenting area
     drift: bool = True           # accept equal re-packings (moves left-out units around)
@@ -233,6 +233,9 @@ class _Packer:
         self.rsum: dict[int, int] = {}
         self.next_id = 0
         self.timed_out = False
+        # most areas of a pass were already re-packed in an earlier one: their best count depends on
+        # the set of units only, so a repeat that cannot gain is skipped without running the DP
+        self.best_count: dict[frozenset[int], int] = {}
 
     # -- helpers ---------------------------------------------------------------------------
     def _forbidden(self, u: int, group: list[int] | set[int]) -> bool:
@@ -443,6 +446,10 @@ class _Packer:
         total = sum(w[u] for u in area)
         if total < (k + 1) * T and not plateau:
             return 0
+        key = frozenset(area)
+        known = self.best_count.get(key)
+        if known is not None and (known < k or (known == k and not plateau)):
+            return 0
         loc = {u: i for i, u in enumerate(area)}
         n = len(area)
         nb_mask = [0] * n
@@ -464,9 +471,14 @@ class _Packer:
         lw = [w[u] for u in area]
         try:
             by_min = enumerate_candidates(n, lw, nb_mask, T, self.M, fmask, self.params.candidate_limit)
+            if not plateau and not reaches(n, lw, by_min, T, k + 1, self.params.state_limit):
+                self.best_count[key] = k  # the k regions already here are a best packing
+                return 0
             cnt, chosen = pack(n, lw, by_min, T, self.rng, self.params.state_limit)
         except SearchLimit:
+            self.best_count[key] = -1
             return 0
+        self.best_count[key] = cnt
         old_sum = sum(self.rsum[r] for r in regions)
         new_sum = sum(sum(lw[i] for i in mask_members(m)) for m in chosen)
         if cnt < k or (cnt == k and (not plateau or new_sum > old_sum or (new_sum == old_sum and self.params.drift))):

@@ -87,7 +87,7 @@ def run_solve(a: argparse.Namespace) -> int:
     finally:
         if bar is not None:
             bar.close()
-    labels = result.labels.tolist()
+    labels = result.labels
     report = check_labels(problem, labels, ub=result.upper_bound)
     if not report["valid"]:  # a bug, never a user error: refuse to write an invalid plan
         raise Failure("phương án lập ra không hợp lệ (lỗi nội bộ): "

@@ -10,10 +10,8 @@ import tempfile
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 
-import numpy as np
-
 from tinhgon.errors import BadInput
-from tinhgon.planner.problem import PlanningProblem, csr_from_edges
+from tinhgon.planner.problem import PlanningProblem, nbrs_from_edges
 
 _TRUE = {"1", "true", "yes", "x", "có"}
 _FALSE = {"", "0", "false", "no", "không"}
@@ -199,13 +197,10 @@ def read_problem(units: Path, adjacency: Path, threshold: int, pairs: Path | Non
             (forbid if rel == "forbid" else prefer).append(key)
 
     n = len(codes)
-    indptr, indices = csr_from_edges(n, np.asarray(edges, dtype=np.int64).reshape(-1, 2))
     return PlanningProblem(
-        households=np.asarray(hh, dtype=np.int64), indptr=indptr, indices=indices, threshold=threshold,
-        parents=np.asarray(parents, dtype=np.int32), locked=np.asarray(locked, dtype=bool),
-        forbid=np.asarray(forbid, dtype=np.int32).reshape(-1, 2),
-        prefer=np.asarray(prefer, dtype=np.int32).reshape(-1, 2), max_size=max_size,
-        coords=np.column_stack([lat, lon]) if has_coords and n else None, codes=codes)
+        households=hh, nbrs=nbrs_from_edges(n, edges), threshold=threshold, parents=parents,
+        locked=locked, forbid=forbid, prefer=prefer, max_size=max_size,
+        coords=list(zip(lat, lon, strict=True)) if has_coords and n else None, codes=codes)
 
 
 def read_plan(path: Path) -> list[tuple[int, str, str]]:

@@ -141,6 +141,51 @@ def pack(
     return count, chosen
 
 
+def reaches(
+    n: int,
+    w: Sequence[int],
+    by_min: list[list[tuple[int, int]]],
+    threshold: int,
+    target: int,
+    state_limit: int = 400_000,
+) -> bool:
+    """Whether `target` disjoint candidates exist: the decision version of `pack`, much cheaper.
+
+    The local search mostly asks "does this area hold one group more than now?", and the answer is
+    mostly no. A depth-first search answers it with a bound `pack` cannot use (every further group
+    needs `threshold` households among the undecided units) and remembers failed states.
+    """
+    useful = 0
+    for lst in by_min:
+        for m, _ in lst:
+            useful |= m
+    full = (1 << n) - 1
+    rem0 = sum(w[i] for i in range(n) if useful >> i & 1)
+    failed: dict[int, int] = {}   # decided-units mask -> most groups already chosen when it failed
+
+    def go(used: int, c: int, rem: int) -> bool:
+        if c >= target:
+            return True
+        if c + rem // threshold < target:
+            return False
+        f = failed.get(used)
+        if f is not None and c <= f:
+            return False
+        free = full & ~used
+        u = (free & -free).bit_length() - 1
+        for m, tot in by_min[u]:
+            if not m & used and go(used | m, c + 1, rem - tot):
+                return True
+        if go(used | (1 << u), c, rem - w[u]):
+            return True
+        failed[used] = c
+        if len(failed) > state_limit:
+            raise SearchLimit("packing state space too large")
+        return False
+
+    return go(full & ~useful, 0, rem0)
+
+
 def mask_members(mask: int) -> list[int]:
     """Indices of the set bits of mask, lowest first."""
     out = []

@@ -1,48 +1,71 @@
-"""The planning problem as arrays, and its split into independent pieces."""
+"""The planning problem as plain lists, and its split into independent pieces.
+
+No numpy here on purpose: on a map of a thousand units the whole `plan solve` command takes a tenth of
+a second, and importing numpy alone would add half as much again; every later step walks the graph
+unit by unit, where Python lists are faster than array element access anyway.
+"""
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
-
-import numpy as np
+from typing import Any
 
 from tinhgon.planner.core import Piece
 
 
+def _plain(values: Any) -> list[Any]:
+    """A list from a list, a tuple, a numpy array or any iterable (library callers pass arrays)."""
+    tolist = getattr(values, "tolist", None)
+    return tolist() if tolist is not None else list(values)
+
+
+def _given(values: Any) -> bool:
+    return values is not None and len(values) > 0
+
+
+def _pairs(values: Any) -> list[tuple[int, int]]:
+    return [(int(a), int(b)) for a, b in _plain(values)]
+
+
 @dataclass
 class PlanningProblem:
-    """Units, adjacency (CSR, symmetric, no self-loops) and the rules of FORMATS.md.
+    """Units, adjacency and the rules of FORMATS.md, by unit index 0..n-1.
 
-    households: int64[n]; indptr: int64[n+1] and indices: int32[m] (CSR neighbour lists);
-    parents: int32[n], -1 for no parent (units with the same id share a parent);
-    locked: bool[n]; forbid / prefer: int32[k, 2] unit index pairs; threshold: households a group must
-    reach; max_size: largest total households of a group (None: no limit); coords: float64[n, 2]
-    (lat, lon) or None; codes: unit codes for messages and output.
+    households: households of each unit; nbrs: neighbour lists (symmetric, sorted, no self-loops or
+    duplicates; build them from an edge list with `from_edges`); parents: parent id of each unit, -1 for
+    none (units with the same id share a parent); locked: units that stay alone; forbid / prefer: unit
+    index pairs; threshold: households a group must reach; max_size: largest total households of a
+    group (None: no limit); coords: (lat, lon) of each unit or None; codes: unit codes for messages
+    and output. Lists, tuples and numpy arrays are all accepted and kept as lists.
     """
 
-    households: np.ndarray
-    indptr: np.ndarray
-    indices: np.ndarray
+    households: list[int]
+    nbrs: list[list[int]]
     threshold: int
-    parents: np.ndarray | None = None
-    locked: np.ndarray | None = None
-    forbid: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int32))
-    prefer: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.int32))
+    parents: list[int] = field(default_factory=list)
+    locked: list[bool] = field(default_factory=list)
+    forbid: list[tuple[int, int]] = field(default_factory=list)
+    prefer: list[tuple[int, int]] = field(default_factory=list)
     max_size: int | None = None
-    coords: np.ndarray | None = None
+    coords: list[tuple[float, float]] | None = None
     codes: list[str] | None = None
 
     def __post_init__(self) -> None:
+        self.households = [int(h) for h in _plain(self.households)]
         n = len(self.households)
-        self.households = np.asarray(self.households, dtype=np.int64)
-        if self.parents is None:
-            self.parents = np.full(n, -1, dtype=np.int32)
-        if self.locked is None:
-            self.locked = np.zeros(n, dtype=bool)
-        self.forbid = np.asarray(self.forbid, dtype=np.int32).reshape(-1, 2)
-        self.prefer = np.asarray(self.prefer, dtype=np.int32).reshape(-1, 2)
+        self.nbrs = [list(nb) for nb in _plain(self.nbrs)]
+        # None or empty: no parents, nothing locked
+        self.parents = [int(p) for p in _plain(self.parents)] if _given(self.parents) else [-1] * n
+        self.locked = [bool(x) for x in _plain(self.locked)] if _given(self.locked) else [False] * n
+        self.forbid = _pairs(self.forbid) if _given(self.forbid) else []
+        self.prefer = _pairs(self.prefer) if _given(self.prefer) else []
+        if self.coords is not None:
+            self.coords = [(float(a), float(b)) for a, b in _plain(self.coords)]
+        if len(self.nbrs) != n or len(self.parents) != n or len(self.locked) != n or (
+                self.coords is not None and len(self.coords) != n):
+            raise ValueError("households, nbrs, parents, locked and coords must have one entry per unit")
         if self.threshold <= 0:
             raise ValueError("threshold must be positive")
         if self.max_size is not None and self.max_size < self.threshold:
@@ -53,35 +76,27 @@ class PlanningProblem:
         return len(self.households)
 
     @classmethod
-    def from_edges(cls, households: Sequence[int], edges: Sequence[tuple[int, int]] | np.ndarray,
-                   threshold: int, **kwargs: object) -> PlanningProblem:
+    def from_edges(cls, households: Sequence[int], edges: Iterable[tuple[int, int]] | Any,
+                   threshold: int, **kwargs: Any) -> PlanningProblem:
         """Build from an edge list (each undirected pair once or twice; duplicates are merged)."""
-        n = len(households)
-        indptr, indices = csr_from_edges(n, np.asarray(edges, dtype=np.int64).reshape(-1, 2))
-        return cls(np.asarray(households, dtype=np.int64), indptr, indices, threshold, **kwargs)  # type: ignore[arg-type]
+        return cls(_plain(households), nbrs_from_edges(len(households), edges), threshold, **kwargs)
 
     def neighbours(self) -> list[list[int]]:
-        ip = self.indptr.tolist()
-        ix = self.indices.tolist()
-        return [ix[ip[i]:ip[i + 1]] for i in range(self.n)]
+        return self.nbrs
 
 
-def csr_from_edges(n: int, edges: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Symmetric CSR without self-loops or duplicate entries, neighbours sorted."""
-    if len(edges) == 0:
-        return np.zeros(n + 1, dtype=np.int64), np.zeros(0, dtype=np.int32)
-    a = np.concatenate([edges[:, 0], edges[:, 1]])
-    b = np.concatenate([edges[:, 1], edges[:, 0]])
-    keep = a != b
-    a, b = a[keep], b[keep]
-    key = np.sort(a * n + b)
-    if len(key) > 1:
-        key = key[np.concatenate(([True], key[1:] != key[:-1]))]
-    a, b = key // n, key % n
-    counts = np.bincount(a, minlength=n)
-    indptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(counts, out=indptr[1:])
-    return indptr, b.astype(np.int32)
+def nbrs_from_edges(n: int, edges: Iterable[tuple[int, int]] | Any) -> list[list[int]]:
+    """Symmetric neighbour lists without self-loops or duplicates, each sorted."""
+    nbrs: list[list[int]] = [[] for _ in range(n)]
+    for a, b in _plain(edges):
+        if a != b:
+            nbrs[a].append(b)
+            nbrs[b].append(a)
+    for u, nb in enumerate(nbrs):
+        if len(nb) > 1:
+            nb = sorted(set(nb))
+            nbrs[u] = nb
+    return nbrs
 
 
 @dataclass
@@ -93,15 +108,14 @@ class PieceSpec:
     seed: int
 
 
-def plane_coords(coords: np.ndarray | None) -> np.ndarray | None:
+def plane_coords(coords: list[tuple[float, float]] | None) -> list[tuple[float, float]] | None:
     """(lat, lon) to a local plane where distances are comparable; other projections are kept."""
-    if coords is None:
+    if not coords:
         return None
-    lat, lon = coords[:, 0], coords[:, 1]
-    if np.all(np.abs(lat) <= 90) and np.all(np.abs(lon) <= 180):
-        k = math.cos(math.radians(float(np.mean(lat))))
-        return np.column_stack([lon * k, lat])
-    return np.column_stack([coords[:, 1], coords[:, 0]])
+    if all(abs(la) <= 90 and abs(lo) <= 180 for la, lo in coords):
+        k = math.cos(math.radians(sum(la for la, _ in coords) / len(coords)))
+        return [(lo * k, la) for la, lo in coords]
+    return [(lo, la) for la, lo in coords]
 
 
 def split_pieces(problem: PlanningProblem, seed: int = 0) -> tuple[list[int], list[PieceSpec]]:
@@ -122,33 +136,25 @@ def split_pieces(problem: PlanningProblem, seed: int = 0) -> tuple[list[int], li
 def _split(problem: PlanningProblem) -> tuple[list[int], list[tuple[list[int], Piece]]]:
     n = problem.n
     parents = problem.parents
-    locked = problem.locked
-    assert parents is not None and locked is not None
-    indptr, indices = problem.indptr, problem.indices.astype(np.int64)
-    rows = np.repeat(np.arange(n, dtype=np.int64), np.diff(indptr))
-    keep = (parents[rows] == parents[indices]) & ~locked[rows] & ~locked[indices]
+    lockl = problem.locked
     forbid: dict[int, set[int]] = {}
-    if len(problem.forbid):
-        fa = problem.forbid[:, 0].astype(np.int64)
-        fb = problem.forbid[:, 1].astype(np.int64)
-        keys = np.concatenate([fa * n + fb, fb * n + fa])
-        keep &= ~np.isin(rows * n + indices, keys)
-        for a, b in problem.forbid.tolist():
-            forbid.setdefault(a, set()).add(b)
-            forbid.setdefault(b, set()).add(a)
+    for a, b in problem.forbid:
+        forbid.setdefault(a, set()).add(b)
+        forbid.setdefault(b, set()).add(a)
     prefer: dict[int, set[int]] = {}
-    for a, b in problem.prefer.tolist():
+    for a, b in problem.prefer:
         prefer.setdefault(a, set()).add(b)
         prefer.setdefault(b, set()).add(a)
-    kept = indices[keep].tolist()
-    kptr = np.zeros(n + 1, dtype=np.int64)
-    np.cumsum(np.bincount(rows[keep], minlength=n), out=kptr[1:])
-    kp = kptr.tolist()
-    work = [kept[kp[u]:kp[u + 1]] for u in range(n)]
-    w = problem.households.tolist()
-    xy = plane_coords(problem.coords)
-    xyl = xy.tolist() if xy is not None else None
-    lockl = locked.tolist()
+    work: list[list[int]] = []
+    for u, nb in enumerate(problem.nbrs):
+        if lockl[u]:
+            work.append([])
+            continue
+        pu = parents[u]
+        fu = forbid.get(u)
+        work.append([v for v in nb if parents[v] == pu and not lockl[v] and (fu is None or v not in fu)])
+    w = problem.households
+    xyl = plane_coords(problem.coords)
     locked_units = [u for u in range(n) if lockl[u]]
     seen = list(lockl)
     pieces: list[tuple[list[int], Piece]] = []
@@ -189,7 +195,7 @@ def _split(problem: PlanningProblem) -> tuple[list[int], list[tuple[list[int], P
             max_size=problem.max_size,
             forbid=pf,
             prefer=pp,
-            xy=[(xyl[u][0], xyl[u][1]) for u in comp] if xyl is not None else None,
+            xy=[xyl[u] for u in comp] if xyl is not None else None,
         )
         pieces.append((comp, piece))
     return locked_units, pieces

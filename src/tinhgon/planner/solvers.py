@@ -8,8 +8,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import Any
 
-import numpy as np
-
 from tinhgon.planner.core import PieceResult, SolverParams, solve_piece
 from tinhgon.planner.problem import PieceSpec, PlanningProblem, split_pieces
 
@@ -30,15 +28,15 @@ class PlanResult:
     small neighbours; timed_out: the time limit cut the search (the plan is valid but may be weaker).
     """
 
-    labels: np.ndarray
+    labels: list[int]
     p: int
     groups: int
     upper_bound: int
     gap: int
     proven_optimal: bool
     seconds: float
-    group_households: np.ndarray
-    group_units: np.ndarray
+    group_households: list[int]
+    group_units: list[int]
     below_threshold_components: list[list[int]] = field(default_factory=list)
     stranded_groups: int = 0
     touched_big: int = 0
@@ -166,7 +164,7 @@ class _Base:
         n = problem.n
         w = problem.households
         T = problem.threshold
-        raw = np.full(n, -1, dtype=np.int64)
+        raw = [-1] * n
         next_id = 0
         p = ub = stranded = touched = 0
         proven = True
@@ -179,7 +177,8 @@ class _Base:
                 p += 1
                 ub += 1
         for spec, r in zip(specs, results, strict=True):
-            raw[spec.units] = np.asarray(r.labels, dtype=np.int64) + next_id
+            for u, lab in zip(spec.units, r.labels, strict=True):
+                raw[u] = lab + next_id
             next_id += max(r.labels) + 1
             p += r.p
             ub += r.upper_bound
@@ -190,13 +189,14 @@ class _Base:
             if r.below_threshold:
                 below.append(spec.units)
         # renumber groups by first unit so labels do not depend on piece order
-        _, first, inv = np.unique(raw, return_index=True, return_inverse=True)
-        rank = np.empty(len(first), dtype=np.int64)
-        rank[np.argsort(first, kind="stable")] = np.arange(len(first))
-        labels = rank[inv]
-        groups = len(first)
-        gh = np.bincount(labels, weights=w, minlength=groups).astype(np.int64)
-        gu = np.bincount(labels, minlength=groups)
+        rank: dict[int, int] = {}
+        labels = [rank.setdefault(g, len(rank)) for g in raw]
+        groups = len(rank)
+        gh = [0] * groups
+        gu = [0] * groups
+        for u, g in enumerate(labels):
+            gh[g] += w[u]
+            gu[g] += 1
         ub = max(ub, p)
         return PlanResult(labels=labels, p=p, groups=groups, upper_bound=ub, gap=ub - p,
                           proven_optimal=p == ub, seconds=time.time() - t0, group_households=gh,
@@ -232,6 +232,6 @@ class MaxPExact(MaxPLocalSearch):
         if not todo:
             return res
         new_results, notes = improve_pieces(specs, results, todo, deadline, self.params, self.seed)
-        locked_units = [u for u in range(problem.n) if problem.locked[u]]  # type: ignore[index]
+        locked_units = [u for u in range(problem.n) if problem.locked[u]]
         out = self._assemble(problem, locked_units, specs, new_results, self._t0)
         return replace(out, notes=res.notes + notes)

@@ -16,7 +16,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from sqlalchemy import Connection
 
 from tinhgon.domain.plans import Plan, PlanGroup
@@ -96,7 +95,7 @@ def create_plan(conn: Connection, *, scope_code: str, name: str, on: dt.date, mo
     scope = repo.resolve_unit(conn, scope_code, on)
     items = collect_groups(conn, scope, on, mode, threshold, book)
     by_code = {gi.unit.code: k for k, gi in enumerate(items)}
-    locked = np.zeros(len(items), dtype=bool)
+    locked = [False] * len(items)
     for code in locked_codes or []:
         if code not in by_code:
             raise BadInput(f"mã {code!r} không phải thôn, tổ dân phố trong phạm vi", field="--lock")
@@ -126,11 +125,11 @@ def create_plan(conn: Connection, *, scope_code: str, name: str, on: dt.date, mo
         parent_index = {cid: i for i, cid in enumerate(commune_ids)}
         problem = PlanningProblem.from_edges(
             [items[k].households for k in members], edges, threshold=t,
-            parents=np.array([parent_index[items[k].commune.id] for k in members], dtype=np.int32),
-            locked=locked[members],
-            forbid=np.array([(local[a], local[b]) for a, b in forbid if a in local and b in local], dtype=np.int32),
-            prefer=np.array([(local[a], local[b]) for a, b in prefer if a in local and b in local], dtype=np.int32),
-            coords=np.array([[items[k].unit.lat or 0.0, items[k].unit.lon or 0.0] for k in members]),
+            parents=[parent_index[items[k].commune.id] for k in members],
+            locked=[locked[k] for k in members],
+            forbid=[(local[a], local[b]) for a, b in forbid if a in local and b in local],
+            prefer=[(local[a], local[b]) for a, b in prefer if a in local and b in local],
+            coords=[(items[k].unit.lat or 0.0, items[k].unit.lon or 0.0) for k in members],
             codes=[items[k].unit.code for k in members],
         )
         result = MaxPLocalSearch(seed=seed, time_limit=time_limit, workers=1,
@@ -139,7 +138,7 @@ def create_plan(conn: Connection, *, scope_code: str, name: str, on: dt.date, mo
         p_total += result.p
         ub_total += result.upper_bound
         notes.extend(result.notes)
-        labels = result.labels.tolist()
+        labels = result.labels
         members_of: dict[int, list[int]] = defaultdict(list)
         for i, lab in enumerate(labels):
             members_of[lab].append(members[i])

@@ -9,7 +9,6 @@ from collections import Counter
 from dataclasses import dataclass
 from typing import Any
 
-import numpy as np
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from tinhgon.domain.plans import Plan, PlanGroup, PlanStatus
@@ -61,10 +60,10 @@ def build_problem(conn: Connection, units: list[Unit], on: dt.date, threshold: i
     edges = [(index[a], index[b]) for a, b in repo.adjacency_at(conn, on, index)]
     parent_ids = sorted({u.parent_id or 0 for u in units})
     pidx = {p: i for i, p in enumerate(parent_ids)}
-    coords = np.array([[u.lat or 0.0, u.lon or 0.0] for u in units], dtype=float)
+    coords = [(u.lat or 0.0, u.lon or 0.0) for u in units]
     return PlanningProblem.from_edges(
         [u.households or 0 for u in units], edges, threshold,
-        parents=np.array([pidx[u.parent_id or 0] for u in units], dtype=np.int32),
+        parents=[pidx[u.parent_id or 0] for u in units],
         coords=coords, codes=[u.code for u in units])
 
 
@@ -91,7 +90,7 @@ def run_planner(engine: Engine, scope_unit_id: int, on: dt.date, threshold: int,
     result = MaxPLocalSearch(seed=0, time_limit=30.0, workers=1, progress=progress).solve(problem)
     job.report(0.92, "Saving the plan")
     groups: dict[int, PlanGroup] = {}
-    for u, lab in zip(units, result.labels.tolist(), strict=True):
+    for u, lab in zip(units, result.labels, strict=True):
         g = groups.setdefault(int(lab), PlanGroup(label=str(int(lab) + 1), parent_unit_id=u.parent_id, unit_ids=[],
                                                   threshold=threshold))
         g.unit_ids.append(u.id)
