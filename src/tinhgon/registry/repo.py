@@ -10,7 +10,7 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from typing import Any
 
-from sqlalchemy import Connection, Date, and_, bindparam, func, or_, select
+from sqlalchemy import Connection, Date, Integer, and_, bindparam, cast, func, literal_column, or_, select
 
 from tinhgon.domain.lineage import EventKind, LegalBasis, LineageEvent
 from tinhgon.domain.people import Gender, Household, Person, TitleGroup, TitleHolding, TitleType
@@ -118,6 +118,27 @@ def unit_history(conn: Connection, unit_id: int) -> list[Unit]:
     return [row_to_unit(r) for r in conn.execute(_HISTORY, {"unit_id": unit_id})]
 
 
+def unit_history_versions(conn: Connection, unit_id: int) -> tuple[list[Unit], dict[int | None, int]]:
+    """unit_history() and the optimistic-locking counter of each version (version id → row_version), in
+    one query."""
+    rows = conn.execute(_HISTORY, {"unit_id": unit_id}).all()
+    return [row_to_unit(r) for r in rows], {int(r.id): int(r.row_version) for r in rows}
+
+
+_HISTORIES = (select(UV).where(UV.c.unit_id.in_(bindparam("unit_ids", expanding=True)))
+              .order_by(UV.c.unit_id, UV.c.valid_from))
+
+
+def unit_histories(conn: Connection, unit_ids: Iterable[int]) -> dict[int, list[Unit]]:
+    """unit_history() of each of UNIT_IDS, in one query per 900 units."""
+    ids = list(set(unit_ids))
+    out: dict[int, list[Unit]] = {u: [] for u in ids}
+    for i in range(0, len(ids), 900):  # stay under SQLite's bound-parameter limit
+        for r in conn.execute(_HISTORIES, {"unit_ids": ids[i:i + 900]}):
+            out[int(r.unit_id)].append(row_to_unit(r))
+    return out
+
+
 _ROW_VERSIONS = select(UV.c.id, UV.c.row_version).where(UV.c.id.in_(bindparam("ids", expanding=True)))
 
 
@@ -170,18 +191,62 @@ def descendants(conn: Connection, unit_id: int, on: dt.date) -> list[Unit]:
     return out
 
 
-def ancestors(conn: Connection, unit: Unit, on: dt.date) -> list[Unit]:
+def _chain_stmt() -> Any:
+    """Every version in force on :on of :pid and of the units above it, with its distance from :pid, in
+    one recursive query (the tree has 4 levels; bad data with a cycle stops at CHAIN_DEPTH)."""
+    up = select(cast(bindparam("pid"), Integer).label("unit_id"), literal_column("0", Integer).label("depth")) \
+        .cte("up", recursive=True)
+    up = up.union_all(select(UV.c.parent_id, up.c.depth + 1)
+                      .where(UV.c.unit_id == up.c.unit_id, in_force_param(UV), UV.c.parent_id.is_not(None),
+                             up.c.depth < CHAIN_DEPTH))
+    return (select(UV, up.c.depth.label("chain_depth")).join(up, UV.c.unit_id == up.c.unit_id)
+            .where(in_force_param(UV)).order_by(up.c.depth, UV.c.level, UV.c.code))
+
+
+CHAIN_DEPTH = 16
+_CHAIN = _chain_stmt()
+
+
+def chain_from(conn: Connection, unit_id: int, on: dt.date) -> list[Unit]:
+    """UNIT_ID as in force on ON, then its parent, and so on up to the top: what walking up one unit_at()
+    per level finds (the first version by level and code when two are in force; stops at a unit not in
+    force or at one already met), in one query."""
+    by_depth: dict[int, list[Any]] = defaultdict(list)
+    for r in conn.execute(_CHAIN, {"pid": unit_id, "on": on}):
+        by_depth[int(r.chain_depth)].append(r)
     chain: list[Unit] = []
-    cur = unit
-    seen = {unit.id}
-    while cur.parent_id is not None and cur.parent_id not in seen:
-        parent = unit_at(conn, cur.parent_id, on)
-        if parent is None:
+    seen: set[int] = set()
+    want: int | None = unit_id
+    depth = 0
+    while want is not None and want not in seen:
+        if depth > CHAIN_DEPTH:  # deeper than the query climbs (only bad data): one level at a time
+            found = unit_at(conn, want, on)
+        else:
+            row = next((r for r in by_depth.get(depth, ()) if r.unit_id == want), None)
+            found = row_to_unit(row) if row is not None else None
+        if found is None:
             break
-        chain.append(parent)
-        seen.add(parent.id)
-        cur = parent
+        chain.append(found)
+        seen.add(found.id)
+        want = found.parent_id
+        depth += 1
     return chain
+
+
+def ancestors_in(chain: Sequence[Unit], unit: Unit) -> list[Unit]:
+    """UNIT's ancestors out of CHAIN, the chain_from() its parent: up to UNIT itself if the chain loops
+    back to it (as walking up from UNIT stops there)."""
+    for i, u in enumerate(chain):
+        if u.id == unit.id:
+            return list(chain[:i])
+    return list(chain)
+
+
+def ancestors(conn: Connection, unit: Unit, on: dt.date) -> list[Unit]:
+    """The units above UNIT on ON, its parent first."""
+    if unit.parent_id is None:
+        return []
+    return ancestors_in(chain_from(conn, unit.parent_id, on), unit)
 
 
 def counts_by_level(conn: Connection, on: dt.date) -> dict[str, int]:
@@ -297,6 +362,31 @@ def successors(conn: Connection, unit_id: int) -> list[tuple[int, bool, dt.date]
 def predecessors(conn: Connection, unit_id: int) -> list[tuple[int, bool, dt.date]]:
     """Units that went into UNIT_ID: (unit id, partial, effective date)."""
     return [(int(r[0]), bool(r[1]), r[2]) for r in conn.execute(_PREDECESSORS, {"unit_id": unit_id})]
+
+
+_LINEAGE = (select(s.lineage_link.c.from_unit_id, s.lineage_link.c.to_unit_id, s.lineage_link.c.partial,
+                   s.lineage_event.c.effective_date)
+            .join(s.lineage_event, s.lineage_event.c.id == s.lineage_link.c.event_id)
+            .where(or_(s.lineage_link.c.from_unit_id == bindparam("unit_id"),
+                       s.lineage_link.c.to_unit_id == bindparam("unit_id")))
+            .order_by(s.lineage_event.c.effective_date))
+
+Lineage = list[tuple[int, bool, dt.date]]
+
+
+def lineage(conn: Connection, unit_id: int) -> tuple[Lineage, Lineage]:
+    """(predecessors(), successors()) of UNIT_ID, in one query."""
+    before: Lineage = []
+    after: Lineage = []
+    for src, dst, partial, day in conn.execute(_LINEAGE, {"unit_id": unit_id}):
+        if dst == unit_id and src is not None and src != unit_id:
+            before.append((int(src), bool(partial), day))
+        if src == unit_id and dst is not None and dst != unit_id:
+            after.append((int(dst), bool(partial), day))
+    # as the two queries order them: by date, then by the other unit
+    before.sort(key=lambda x: (x[2], x[0]))
+    after.sort(key=lambda x: (x[2], x[0]))
+    return before, after
 
 
 def lineage_events_for(conn: Connection, unit_id: int) -> list[LineageEvent]:

@@ -186,7 +186,7 @@ def _detail(ctx: Any, unit: Unit) -> UnitDetailOut:
     x = service.unit_detail(ctx.conn, unit, ctx.on)
     personal = ctx.account.role.sees_personal_data
     people = repo.people_by_ids(ctx.conn, [h.person_id for h in x.holdings]) if personal else {}
-    rows = repo.row_versions(ctx.conn, [v.version_id for v in x.history])
+    rows = x.row_versions
     return UnitDetailOut(
         date=ctx.on, unit=unit_out(unit), row_version=rows[unit.version_id],
         ancestors=[unit_ref(a) for a in x.ancestors],

@@ -168,9 +168,30 @@ def _scope_roots(conn: Connection, scope_unit_id: int, on: dt.date) -> frozenset
     return frozenset(roots)
 
 
+def _chain_from(conn: Connection, unit_id: int, on: dt.date) -> tuple[Unit, ...]:
+    """repo.chain_from(), kept while the data stays the same. One query answers for every unit on the
+    chain: the chain from each unit above is the rest of it, kept too (unless it loops, bad data)."""
+    def read() -> tuple[Unit, ...]:
+        chain = tuple(repo.chain_from(conn, unit_id, on))
+        if chain and chain[-1].parent_id not in {u.id for u in chain}:
+            for i in range(1, len(chain)):
+                cache.remember(conn, ("chain_from", chain[i].id, on), chain[i:])
+        return chain
+
+    return cache.memo(conn, ("chain_from", unit_id, on), read)
+
+
+def ancestors(conn: Connection, unit: Unit, on: dt.date) -> list[Unit]:
+    """repo.ancestors(), shared by every unit under the same parent and kept while the data stays the same
+    (every scope check walks them)."""
+    if unit.parent_id is None:
+        return []
+    return repo.ancestors_in(_chain_from(conn, unit.parent_id, on), unit)
+
+
 def _chain(conn: Connection, unit: Unit, on: dt.date) -> tuple[int, ...]:
-    """The ids of UNIT's ancestors on ON (every scope check walks them; kept while the data stays the same)."""
-    return cache.memo(conn, ("chain", unit.id, on), lambda: tuple(a.id for a in repo.ancestors(conn, unit, on)))
+    """The ids of UNIT's ancestors on ON."""
+    return tuple(a.id for a in ancestors(conn, unit, on))
 
 
 def in_scope(conn: Connection, roots: frozenset[int], unit: Unit, on: dt.date) -> bool:

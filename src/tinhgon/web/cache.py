@@ -94,6 +94,13 @@ def memo(conn: Connection, key: Hashable, compute: Callable[[], T], domain: int 
     return for_connection(conn, domain).memo(version_of(conn, domain), key, compute)
 
 
+def remember(conn: Connection, key: Hashable, value: Any, domain: int = dataversion.REGISTRY) -> None:
+    """Keep VALUE under KEY as memo() would have computed it (a query that answered for several keys at
+    once); nothing is kept from a transaction that has written DOMAIN's data."""
+    if not dataversion.wrote(conn, domain):
+        for_connection(conn, domain).put(version_of(conn, domain), key, value)
+
+
 def json_response(conn: Connection, key: Hashable, build: Callable[[], BaseModel],
                   domain: int = dataversion.REGISTRY) -> Response:
     """An API answer serialised once per data version: BUILD() makes the response model, whose JSON is

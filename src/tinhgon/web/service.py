@@ -15,7 +15,7 @@ from tinhgon.errors import BadInput
 from tinhgon.registry import repo
 from tinhgon.registry import schema as s
 from tinhgon.registry.plans import ConflictError
-from tinhgon.web import cache
+from tinhgon.web import auth, cache
 from tinhgon.web.vntext import fold, person_sort_key
 
 BANDS = (450, 600)
@@ -83,7 +83,7 @@ def _dashboard(conn: Connection, unit: Unit, on: dt.date) -> Dashboard:
         if cur is not None:
             per_child[cur] += g.households or 0
     return Dashboard(
-        unit=unit, ancestors=repo.ancestors(conn, unit, on), children=kids,
+        unit=unit, ancestors=auth.ancestors(conn, unit, on), children=kids,
         counts_by_level={lv.value: counts.get(lv.value, 0) for lv in Level if lv.rank > unit.level.rank},
         bands={k: bands.get(k, 0) for k in BAND_KEYS}, groups=groups,
         households=sum(g.households or 0 for g in groups), holdings=len(holdings),
@@ -141,12 +141,14 @@ class UnitDetail:
     holdings: list[TitleHolding]
     titles: dict[str, TitleType]
     ancestors: list[Unit]
+    row_versions: dict[int | None, int] = field(default_factory=dict)  # version id → its row_version
 
 
-def _lineage_rows(conn: Connection, items: list[tuple[int, bool, dt.date]], *, before: bool) -> list[LineageRow]:
+def _lineage_rows(items: list[tuple[int, bool, dt.date]], histories: dict[int, list[Unit]], *,
+                  before: bool) -> list[LineageRow]:
     out = []
     for uid, partial, day in items:
-        hist = repo.unit_history(conn, uid)
+        hist = histories[uid]
         # name it as it was around the event
         v = next((h for h in hist if h.in_force(day)), None) or next(
             (h for h in reversed(hist) if h.valid_to is not None and h.valid_to <= day), None) or hist[-1]
@@ -160,14 +162,18 @@ def unit_detail(conn: Connection, unit: Unit, on: dt.date) -> UnitDetail:
 
 
 def _unit_detail(conn: Connection, unit: Unit, on: dt.date) -> UnitDetail:
+    history, row_versions = repo.unit_history_versions(conn, unit.id)
+    before, after = repo.lineage(conn, unit.id)
+    # the units on either side of the lineage, every version of each, in one query
+    histories = repo.unit_histories(conn, [uid for uid, _p, _d in before + after]) if before or after else {}
     return UnitDetail(
-        unit=unit, history=repo.unit_history(conn, unit.id),
-        predecessors=_lineage_rows(conn, repo.predecessors(conn, unit.id), before=True),
-        successors=_lineage_rows(conn, repo.successors(conn, unit.id), before=False),
+        unit=unit, history=history,
+        predecessors=_lineage_rows(before, histories, before=True),
+        successors=_lineage_rows(after, histories, before=False),
         children=repo.children(conn, unit.id, on), holdings=repo.holdings_at(conn, on, [unit.id]),
-        # shared by every unit (titles) and by every child of the same parent (ancestors)
+        # shared by every unit (titles) and with the scope checks (ancestors)
         titles=cache.memo(conn, ("title_types",), lambda: repo.title_types(conn)),
-        ancestors=cache.memo(conn, ("ancestors", unit.parent_id, on), lambda: repo.ancestors(conn, unit, on)),
+        ancestors=auth.ancestors(conn, unit, on), row_versions=row_versions,
     )
 
 
