@@ -111,9 +111,14 @@ def _target(stmt: Any) -> Table | None:
     return None
 
 
+# execution option of an UPDATE whose caller logs it itself with record_updates(): it knows the rows
+# before and after (from RETURNING), so the SELECT before and after each UPDATE is not needed
+CALLER_LOGS = {"tinhgon_caller_logs": True}
+
+
 def _before_execute(conn: Connection, clauseelement: Any, multiparams: Any, params: Any,
                     execution_options: Any) -> None:
-    if _suspended.get() or conn.info.get("tinhgon_in_audit"):
+    if _suspended.get() or conn.info.get("tinhgon_in_audit") or execution_options.get("tinhgon_caller_logs"):
         return
     if not isinstance(clauseelement, Update | Delete):
         return
@@ -133,7 +138,7 @@ def _before_execute(conn: Connection, clauseelement: Any, multiparams: Any, para
 
 def _after_execute(conn: Connection, clauseelement: Any, multiparams: Any, params: Any,
                    execution_options: Any, result: Any) -> None:
-    if _suspended.get() or conn.info.get("tinhgon_in_audit"):
+    if _suspended.get() or conn.info.get("tinhgon_in_audit") or execution_options.get("tinhgon_caller_logs"):
         return
     if not isinstance(clauseelement, Insert | Update | Delete):
         return
@@ -205,6 +210,21 @@ def install(engine: Engine) -> None:
     event.listen(engine, "before_execute", _before_execute)
     event.listen(engine, "after_execute", _after_execute)
     engine._tinhgon_audit = True  # type: ignore[attr-defined]
+
+
+def record_updates(conn: Connection, table: Table,
+                   rows: Sequence[tuple[dict[str, Any], dict[str, Any]]]) -> None:
+    """Log UPDATEs run with CALLER_LOGS: every (before, after) pair of whole rows of TABLE, in one INSERT,
+    as the capture would have logged them (a row left as it was is not logged)."""
+    if _suspended.get() or table.name in SKIP:
+        return
+    entries = _entries("update", table, [(b, a) for b, a in rows if a != b])
+    if entries:
+        conn.info["tinhgon_in_audit"] = True
+        try:
+            conn.execute(insert(audit_log), entries)
+        finally:
+            conn.info["tinhgon_in_audit"] = False
 
 
 def record_access(conn: Connection, action: str, what: str, *, unit_id: int | None = None,

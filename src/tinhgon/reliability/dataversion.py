@@ -67,6 +67,20 @@ def seen(conn: Connection) -> tuple[int, int]:
     return v
 
 
+def noted(conn: Connection) -> frozenset[int]:
+    """The domains the current transaction has changed so far (see unnote)."""
+    return frozenset(conn.info.get(_DIRTY) or ())
+
+
+def unnote(conn: Connection, before: frozenset[int]) -> None:
+    """After a write that matched no row: the transaction has changed no more than it had when noted()
+    answered BEFORE, so its commit raises no other counter."""
+    if before:
+        conn.info[_DIRTY] = set(before)
+    else:
+        conn.info.pop(_DIRTY, None)
+
+
 def wrote(conn: Connection, domain: int | None = None) -> bool:
     """Whether the current transaction on CONN has changed data (of DOMAIN, or any), not yet committed."""
     dirty = conn.info.get(_DIRTY) or set()

@@ -7,7 +7,7 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-from sqlalchemy import Connection, select, update
+from sqlalchemy import Connection, bindparam, select, update
 
 from tinhgon.domain.people import Person, TitleHolding, TitleType
 from tinhgon.domain.units import Level, Unit
@@ -15,6 +15,7 @@ from tinhgon.errors import BadInput
 from tinhgon.registry import repo
 from tinhgon.registry import schema as s
 from tinhgon.registry.plans import ConflictError
+from tinhgon.reliability import auditlog, dataversion
 from tinhgon.web import auth, cache
 from tinhgon.web.vntext import fold, person_sort_key
 
@@ -184,12 +185,23 @@ CONFLICT_MESSAGE = ("đơn vị vừa được người khác sửa và lưu; d�
                     "hãy xem bản mới nhất rồi lưu lại")
 
 
+# the optimistic lock and every check of the edit in one statement: the version is bumped only if it is
+# the unit's, still at the row_version the form read, and in force on the day the change starts; what it
+# returns is the row before the edit (but for row_version) and after the bump, for the audit log
+_UV = s.unit_version
+_BUMP = (update(_UV).where(_UV.c.id == bindparam("b_version"), _UV.c.unit_id == bindparam("b_unit"),
+                           _UV.c.row_version == bindparam("b_row_version"), repo.in_force_param(_UV))
+         .values(row_version=_UV.c.row_version + 1).returning(*_UV.c))
+
+
 def edit_unit(conn: Connection, unit_id: int, version_id: int, row_version: int, valid_from: dt.date,
               changes: dict[str, Any]) -> int:
     """Apply CHANGES from VALID_FROM on; returns the id of the version now holding them.
 
     The version read by the form must still have ROW_VERSION: otherwise someone saved in between and
     the edit is refused with ConflictError (the caller keeps what was typed and shows the other edit).
+    A refused edit changes nothing. Every UPDATE here returns its row, so the audit log gets the rows
+    before and after without reading them again.
     """
     UV = s.unit_version
     changes = {k: v for k, v in changes.items() if k in EDITABLE}
@@ -198,28 +210,43 @@ def edit_unit(conn: Connection, unit_id: int, version_id: int, row_version: int,
     for key in ("households", "population"):
         if changes.get(key) is not None and int(changes[key]) < 0:
             raise BadInput("số không được âm", field=key)
+    noted = dataversion.noted(conn)
+    bumped = conn.execute(_BUMP, {"b_version": version_id, "b_unit": unit_id, "b_row_version": row_version,
+                                  "on": valid_from}, execution_options=auditlog.CALLER_LOGS).first()
+    if bumped is None:
+        dataversion.unnote(conn, noted)  # nothing matched, nothing changed
+        raise _refusal(conn, unit_id, version_id, row_version, valid_from)
+    row = dict(bumped._mapping)
+    logged = [({**row, "row_version": row_version}, row)]
+    if bumped.valid_from == valid_from:
+        after = conn.execute(update(UV).where(UV.c.id == version_id).values(**changes).returning(*UV.c),
+                             execution_options=auditlog.CALLER_LOGS).one()
+        logged.append((row, dict(after._mapping)))
+        auditlog.record_updates(conn, UV, logged)
+        return version_id
+    values = {k: v for k, v in row.items() if k not in ("id", "unit_id")}
+    values.update(changes)
+    values.update(valid_from=valid_from, valid_to=bumped.valid_to, row_version=1)
+    closed = conn.execute(update(UV).where(UV.c.id == version_id).values(valid_to=valid_from).returning(*UV.c),
+                          execution_options=auditlog.CALLER_LOGS).one()
+    logged.append((row, dict(closed._mapping)))
+    auditlog.record_updates(conn, UV, logged)
+    return repo.insert_version(conn, unit_id, **values)
+
+
+def _refusal(conn: Connection, unit_id: int, version_id: int, row_version: int, valid_from: dt.date) -> Exception:
+    """Why the edit's UPDATE matched nothing, said as before it was one statement (in the same order)."""
+    UV = s.unit_version
     row = conn.execute(select(UV).where(UV.c.id == version_id, UV.c.unit_id == unit_id)).first()
     if row is None:
-        raise BadInput("không có phiên bản này của đơn vị", field="version_id")
+        return BadInput("không có phiên bản này của đơn vị", field="version_id")
     if row.row_version != row_version:
-        raise ConflictError(CONFLICT_MESSAGE)
+        return ConflictError(CONFLICT_MESSAGE)
     if (row.valid_from is not None and valid_from < row.valid_from) or \
             (row.valid_to is not None and valid_from >= row.valid_to):
-        raise BadInput(f"ngày hiệu lực phải nằm trong thời hạn của phiên bản đang sửa "
-                       f"({repo.span_text(row.valid_from, row.valid_to)})", field="valid_from")
-    # the first write: nothing is written before it, so a refused edit leaves the database untouched
-    bumped = conn.execute(update(UV).where(UV.c.id == version_id, UV.c.row_version == row_version)
-                          .values(row_version=row_version + 1)).rowcount
-    if bumped != 1:
-        raise ConflictError(CONFLICT_MESSAGE)
-    if row.valid_from == valid_from:
-        conn.execute(update(UV).where(UV.c.id == version_id).values(**changes))
-        return version_id
-    values = {c.name: getattr(row, c.name) for c in UV.columns if c.name not in ("id", "unit_id")}
-    values.update(changes)
-    values.update(valid_from=valid_from, valid_to=row.valid_to, row_version=1)
-    repo.close_version(conn, version_id, valid_from)
-    return repo.insert_version(conn, unit_id, **values)
+        return BadInput(f"ngày hiệu lực phải nằm trong thời hạn của phiên bản đang sửa "
+                        f"({repo.span_text(row.valid_from, row.valid_to)})", field="valid_from")
+    return ConflictError(CONFLICT_MESSAGE)  # changed by someone else between the two statements
 
 
 def version_row(conn: Connection, version_id: int | None) -> Any:
