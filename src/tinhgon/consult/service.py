@@ -19,7 +19,21 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, and_, bindparam, func, insert, select, update
+from sqlalchemy import (
+    Connection,
+    Integer,
+    String,
+    and_,
+    bindparam,
+    cast,
+    func,
+    insert,
+    literal_column,
+    null,
+    select,
+    union_all,
+    update,
+)
 from sqlalchemy.exc import IntegrityError
 
 from tinhgon.consult import tables as t
@@ -110,35 +124,111 @@ _VOTER_BY_CODE = select(t.roll_entry).where(t.roll_entry.c.consultation_id == _P
 _PRIOR_BALLOT = (select(t.ballot.c.version, t.ballot.c.entered_by, t.ballot.c.entered_at)
                  .where(t.ballot.c.round_id == _P("round_id"), t.ballot.c.roll_entry_id == _P("entry_id"))
                  .order_by(t.ballot.c.version.desc()).limit(1))
-_PARENTS = (select(s.unit_version.c.unit_id, s.unit_version.c.parent_id)
-            .where(repo.in_force_param(s.unit_version),
-                   s.unit_version.c.unit_id.in_(_P("ids", expanding=True))))
 _UNIT_IDS = (select(t.consultation_unit.c.unit_id).where(t.consultation_unit.c.consultation_id == _P("cid"))
              .order_by(t.consultation_unit.c.id))
-_CONSULTATION_UNITS = select(t.consultation_unit).where(t.consultation_unit.c.consultation_id == _P("cid"))
-_ROUND_UNIT_ROWS = (select(t.consultation_round_unit).where(t.consultation_round_unit.c.round_id == _P("round_id"))
+# the round's units with their consultation rows (roll size, group label) beside them, in one query
+_ROUND_UNIT_ROWS = (select(t.consultation_round_unit, t.consultation_unit.c.unit_id.label("cu_unit_id"),
+                           t.consultation_unit.c.roll_size.label("cu_roll_size"),
+                           t.consultation_unit.c.group_label.label("cu_group_label"))
+                    .outerjoin(t.consultation_unit,
+                               and_(t.consultation_unit.c.consultation_id == _P("cid"),
+                                    t.consultation_unit.c.unit_id == t.consultation_round_unit.c.unit_id))
+                    .where(t.consultation_round_unit.c.round_id == _P("round_id"))
                     .order_by(t.consultation_round_unit.c.id))
+# the consultation and the ids of its units (as text: "3,5,8"), in one query
+_CONSULTATION_WITH_UNITS = select(
+    t.consultation,
+    select(func.aggregate_strings(cast(t.consultation_unit.c.unit_id, String), ","))
+    .where(t.consultation_unit.c.consultation_id == t.consultation.c.id).scalar_subquery().label("unit_id_list"),
+).where(t.consultation.c.id == _P("cid"))
+
+
+def _lock_round_stmt(latest: bool) -> Any:
+    """The entry's write lock taken on the round it names (the latest, or by number) while it is open,
+    returning the round: one statement for what was a SELECT and an UPDATE."""
+    CR = t.consultation_round
+    which = (select(CR.c.id).where(CR.c.consultation_id == _P("cid")).order_by(CR.c.number.desc()).limit(1)
+             if latest else select(CR.c.id).where(CR.c.consultation_id == _P("cid"), CR.c.number == _P("round_number")))
+    return (update(CR).where(CR.c.id == which.scalar_subquery(), CR.c.status == "open")
+            .values(entries=CR.c.entries + 1).returning(*CR.c))
+
+
+_LOCK_LATEST, _LOCK_NUMBERED = _lock_round_stmt(True), _lock_round_stmt(False)
+
+
+def _voter_for_entry() -> Any:
+    """A household's roll entry by its code, whether its unit is in the round, and the round's latest
+    ballot for it (version, by whom, when), in one query."""
+    RE, RU, B = t.roll_entry, t.consultation_round_unit, t.ballot
+
+    def prior(col: Any) -> Any:
+        return (select(col).where(B.c.round_id == _P("round_id"), B.c.roll_entry_id == RE.c.id)
+                .order_by(B.c.version.desc()).limit(1).scalar_subquery())
+
+    in_round = select(RU.c.id).where(RU.c.round_id == _P("round_id"), RU.c.unit_id == RE.c.unit_id).exists()
+    return select(RE, in_round.label("in_round"), prior(B.c.version).label("prior_version"),
+                  prior(B.c.entered_by).label("prior_by"), prior(B.c.entered_at).label("prior_at")) \
+        .where(RE.c.consultation_id == _P("cid"), RE.c.voter_code == _P("code"))
+
+
+_VOTER_FOR_ENTRY = _voter_for_entry()
 _LIVE_COUNTS = (select(t.ballot.c.unit_id, t.ballot.c.choice, t.ballot.c.candidate_id, func.count())
                 .where(t.ballot.c.round_id == _P("round_id"), t.ballot.c.is_current)
                 .group_by(t.ballot.c.unit_id, t.ballot.c.choice, t.ballot.c.candidate_id))
 
 
+_OFFICIAL_OR_WEB: Any = None
+
+
+def _official_or_web(web_user: Any) -> Any:
+    """The official and the web account of one name, in one statement (the official's row first)."""
+    global _OFFICIAL_OR_WEB
+    if _OFFICIAL_OR_WEB is None:
+        off = t.official
+        _OFFICIAL_OR_WEB = union_all(
+            select(literal_column("0").label("web"), off.c.id, off.c.username, off.c.scope_unit_id, off.c.role,
+                   off.c.active).where(off.c.username == _P("name")),
+            select(literal_column("1").label("web"), null().label("id"), web_user.c.username,
+                   web_user.c.scope_unit_id, web_user.c.role, web_user.c.active)
+            .where(web_user.c.username == _P("name")))
+    return _OFFICIAL_OR_WEB
+
+
 def get_official(conn: Connection, username: str) -> Official:
     name = username.strip()
-    row = conn.execute(_OFFICIAL, {"name": name}).first()
+    web_user = s.metadata.tables.get("web_user")
+    w: Any = None
+    if web_user is None:
+        row = conn.execute(_OFFICIAL, {"name": name}).first()
+    else:
+        both = conn.execute(_official_or_web(web_user), {"name": name}).all()
+        row = next((r for r in both if not int(r.web)), None)
+        w = next((r for r in both if int(r.web)), None)
     if row is not None and row.active:
         return Official(row.id, row.username, row.scope_unit_id, row.role)
     # the web application's accounts carry a scope too: accept them, a viewer only reads
-    web_user = s.metadata.tables.get("web_user")
-    if row is None and web_user is not None:
-        w = conn.execute(select(web_user.c.username, web_user.c.role, web_user.c.scope_unit_id, web_user.c.active)
-                         .where(web_user.c.username == name)).first()
-        if w is not None and w.active:
-            if w.role == "viewer":
-                raise BadInput(f"tài khoản {name!r} chỉ được xem, không được nhập phiếu", field="--as")
-            return Official(None, w.username, w.scope_unit_id, f"web:{w.role}")
+    if row is None and w is not None and w.active:
+        if w.role == "viewer":
+            raise BadInput(f"tài khoản {name!r} chỉ được xem, không được nhập phiếu", field="--as")
+        return Official(None, w.username, w.scope_unit_id, f"web:{w.role}")
     raise BadInput(f"không có tài khoản cán bộ {username!r} (tạo bằng: tinhgon consult official-add)",
                    field="--as")
+
+
+def _scope_walk() -> Any:
+    """The units among :ids with :scope at most 6 levels above them on :on (the ids of the start units)."""
+    UV = s.unit_version
+    up = (select(UV.c.unit_id.label("start"), UV.c.parent_id.label("unit_id"), literal_column("1", Integer)
+                 .label("depth"))
+          .where(repo.in_force_param(UV), UV.c.unit_id.in_(_P("ids", expanding=True)))
+          .cte("up", recursive=True))
+    up = up.union_all(select(up.c.start, UV.c.parent_id, up.c.depth + 1)
+                      .where(UV.c.unit_id == up.c.unit_id, repo.in_force_param(UV), UV.c.parent_id.is_not(None),
+                             up.c.depth < 6))
+    return select(up.c.start).where(up.c.unit_id == _P("scope")).distinct()
+
+
+_SCOPE_WALK = _scope_walk()
 
 
 def _allowed_units(conn: Connection, official: Official, unit_ids: Iterable[int], on: dt.date) -> set[int]:
@@ -148,22 +238,10 @@ def _allowed_units(conn: Connection, official: Official, unit_ids: Iterable[int]
         return ids
     scope = official.scope_unit_id
     allowed = {u for u in ids if u == scope}
-    # walk up from every unit at once: one query per level
-    frontier = {u: u for u in ids if u != scope}   # start unit -> the ancestor reached so far
-    for _ in range(6):
-        if not frontier:
-            break
-        parents = dict(conn.execute(_PARENTS, {"on": on, "ids": list(set(frontier.values()))}).all())
-        nxt = {}
-        for start, cur in frontier.items():
-            p = parents.get(cur)
-            if p is None:
-                continue
-            if p == scope:
-                allowed.add(start)
-            else:
-                nxt[start] = p
-        frontier = nxt
+    # walk up from every unit at once, every level in one query (six at most, as the tree has four)
+    rest = list(ids - allowed)
+    if rest:
+        allowed.update(int(r[0]) for r in conn.execute(_SCOPE_WALK, {"on": on, "ids": rest, "scope": scope}))
     return allowed
 
 
@@ -368,6 +446,15 @@ def find_consultation(conn: Connection, cid: int) -> Any:
     return conn.execute(_CONSULTATION, {"cid": cid}).first()
 
 
+def consultation_with_units(conn: Connection, cid: int) -> tuple[Any, list[int]]:
+    """find_consultation() and the ids of its units in increasing order, in one query; (None, []) when
+    there is no such consultation."""
+    row = conn.execute(_CONSULTATION_WITH_UNITS, {"cid": cid}).first()
+    if row is None:
+        return None, []
+    return row, sorted(int(u) for u in (row.unit_id_list or "").split(",") if u)
+
+
 def _unit_ids(conn: Connection, cid: int) -> list[int]:
     return [int(r[0]) for r in conn.execute(_UNIT_IDS, {"cid": cid})]
 
@@ -393,6 +480,28 @@ def _any_round_closed(conn: Connection, cid: int) -> bool:
 
 def _round_units(conn: Connection, round_id: int) -> list[int]:
     return [int(r[0]) for r in conn.execute(_ROUND_UNITS, {"round_id": round_id})]
+
+
+def _lock_round(conn: Connection, cid: int, number: int | None) -> Any:
+    """_round() and _lock_open_round() in one statement: the round (the latest, or NUMBER), locked for
+    the entry, refused when it is closed (see the module docstring)."""
+    from tinhgon.reliability import auditlog, dataversion
+
+    noted = dataversion.noted(conn)
+    with auditlog.suspended():  # the counter only serialises entries: the ballot is what the log records
+        if number is None:
+            rnd = conn.execute(_LOCK_LATEST, {"cid": cid}).first()
+        else:
+            rnd = conn.execute(_LOCK_NUMBERED, {"cid": cid, "round_number": number}).first()
+    if rnd is None:
+        try:
+            closed = _round(conn, cid, number)
+        except BadInput:
+            dataversion.unnote(conn, noted)  # no such round: nothing was there to update
+            raise
+        raise BadInput(f"vòng {closed.number} đã khóa (đã kết thúc kiểm phiếu): không thay đổi được",
+                       field="--round")
+    return rnd
 
 
 def _lock_open_round(conn: Connection, round_row: Any) -> None:
@@ -505,15 +614,20 @@ def _check_choice(kind: str, choice: Choice, candidate_id: int | None) -> None:
         raise BadInput("lấy ý kiến sáp nhập: agree, disagree hoặc invalid", field="--choice")
 
 
-def _entry_context(conn: Connection, cid: int, official: Official, round_number: int | None) -> tuple[Any, Any]:
-    c = _consultation(conn, cid)
-    rnd = _round(conn, cid, round_number)
-    _lock_open_round(conn, rnd)
-    return c, rnd
+def _entry_context(conn: Connection, cid: int, official: Official, round_number: int | None,
+                   consultation: Any = None) -> tuple[Any, Any]:
+    """The consultation (CONSULTATION when the caller has read it already: its row never changes) and
+    the round, locked for the entry."""
+    if consultation is not None and consultation.id != cid:
+        raise ValueError(f"consultation {consultation.id} given for {cid}")
+    c = consultation if consultation is not None else _consultation(conn, cid)
+    return c, _lock_round(conn, cid, round_number)
 
 
-def _check_voter(conn: Connection, c: Any, rnd: Any, official: Official, voter: RollRow) -> None:
-    if voter.unit_id not in set(_round_units(conn, rnd.id)):
+def _check_voter(conn: Connection, c: Any, rnd: Any, official: Official, voter: RollRow,
+                 in_round: bool | None = None) -> None:
+    """The voter's unit is in the round (IN_ROUND when already known) and in the official's scope."""
+    if not (in_round if in_round is not None else voter.unit_id in set(_round_units(conn, rnd.id))):
         raise BadInput(f"{voter.voter_code}: đơn vị của hộ không lấy ý kiến ở vòng {rnd.number} "
                        f"(vòng 2 chỉ dành cho đơn vị chưa đạt ở vòng 1)", field="--household")
     if voter.unit_id not in _allowed_units(conn, official, [voter.unit_id], c.held_on):
@@ -521,11 +635,24 @@ def _check_voter(conn: Connection, c: Any, rnd: Any, official: Official, voter: 
                        field="--as")
 
 
+def _entry_voter(conn: Connection, c: Any, rnd: Any, official: Official, household: str) -> tuple[RollRow, Any]:
+    """_one_voter() by household code, _check_voter() and the round's latest ballot for it, as
+    (voter, (entered_by, entered_at) or None), reading the roll, the round's units and the ballots once."""
+    code = household.strip()
+    r = conn.execute(_VOTER_FOR_ENTRY, {"cid": c.id, "code": code, "round_id": rnd.id}).first()
+    if r is None:
+        raise BadInput(f"không có hộ/cử tri mã {household!r} trong danh sách", field="--household")
+    voter = RollRow(r.id, r.unit_id, r.voter_code, r.display_name)
+    _check_voter(conn, c, rnd, official, voter, in_round=bool(r.in_round))
+    return voter, ((r.prior_by, r.prior_at) if r.prior_version is not None else None)
+
+
 def cast_ballot(conn: Connection, cid: int, official: Official, *, household: str | None = None,
                 name: str | None = None, choice: Choice | str, round_number: int | None = None,
-                candidate: str | None = None) -> Receipt:
-    """Enter one paper ballot. A household (or voter) votes once per round: a second entry is refused."""
-    c, rnd = _entry_context(conn, cid, official, round_number)
+                candidate: str | None = None, consultation: Any = None) -> Receipt:
+    """Enter one paper ballot. A household (or voter) votes once per round: a second entry is refused.
+    CONSULTATION: its row, when the caller has read it already."""
+    c, rnd = _entry_context(conn, cid, official, round_number, consultation)
     cand = None
     if c.kind == "election" and candidate:
         cand = _candidate_id(conn, cid, candidate)
@@ -535,13 +662,17 @@ def cast_ballot(conn: Connection, cid: int, official: Official, *, household: st
     _check_choice(c.kind, ch, cand)
     if ch == Choice.WITHDRAWN:
         raise BadInput("chỉ dùng 'hủy' khi sửa phiếu (tinhgon consult correct)", field="--choice")
-    voter = _one_voter(conn, cid, household, name)
-    _check_voter(conn, c, rnd, official, voter)
+    if household:
+        voter, prior = _entry_voter(conn, c, rnd, official, household)
+    else:
+        voter = _one_voter(conn, cid, household, name)
+        _check_voter(conn, c, rnd, official, voter)
+        got = conn.execute(_PRIOR_BALLOT, {"round_id": rnd.id, "entry_id": voter.id}).first()
+        prior = (got.entered_by, got.entered_at) if got is not None else None
     B = t.ballot
-    prior = conn.execute(_PRIOR_BALLOT, {"round_id": rnd.id, "entry_id": voter.id}).first()
     if prior is not None:
-        raise BadInput(f"{voter.voter_code} đã có phiếu ở vòng {rnd.number} (nhập bởi {prior.entered_by} lúc "
-                       f"{prior.entered_at:%H:%M:%S %d/%m/%Y}); mỗi hộ chỉ một phiếu mỗi vòng. "
+        raise BadInput(f"{voter.voter_code} đã có phiếu ở vòng {rnd.number} (nhập bởi {prior[0]} lúc "
+                       f"{prior[1]:%H:%M:%S %d/%m/%Y}); mỗi hộ chỉ một phiếu mỗi vòng. "
                        f"Muốn sửa: tinhgon consult correct ... --reason", field="--household")
     try:
         bid = _new_id(conn.execute(insert(B).values(
@@ -837,27 +968,33 @@ def _live_counts(conn: Connection, round_id: int) -> tuple[dict[int, dict[str, i
     return counts, votes
 
 
-def tally(conn: Connection, cid: int, round_number: int | None = None) -> Tally:
+def tally(conn: Connection, cid: int, round_number: int | None = None, *, consultation: Any = None,
+          units: dict[int, Unit] | None = None) -> Tally:
     """Figures per unit and overall for a round (the latest by default): live while the round is open,
-    the frozen figures once it is closed."""
-    c = _consultation(conn, cid)
+    the frozen figures once it is closed. What the caller has read already is not read again:
+    CONSULTATION, its row (it never changes), and UNITS, the units by id on the day it was held."""
+    if consultation is not None and consultation.id != cid:
+        raise ValueError(f"consultation {consultation.id} given for {cid}")
+    c = consultation if consultation is not None else _consultation(conn, cid)
     rule = rule_of(c)
     rnd = _round(conn, cid, round_number)
     closed = rnd.status == "closed"
-    cu = {r.unit_id: r for r in conn.execute(_CONSULTATION_UNITS, {"cid": cid})}
-    ru = {r.unit_id: r for r in conn.execute(_ROUND_UNIT_ROWS, {"round_id": rnd.id})}
-    units = {u.id: u for u in _units(conn, list(ru), c.held_on)}
+    rows = conn.execute(_ROUND_UNIT_ROWS, {"cid": cid, "round_id": rnd.id}).all()
+    ru = {r.unit_id: r for r in rows}
+    cu = {r.cu_unit_id: r for r in rows if r.cu_unit_id is not None}
+    if units is None or any(u not in units for u in ru):
+        units = {u.id: u for u in _units(conn, list(ru), c.held_on)}
     counts, votes = _live_counts(conn, rnd.id)
     out: list[UnitCount] = []
     warnings: list[str] = []
     for uid, r in ru.items():
         frozen = closed and r.agree is not None
         uc = UnitCount(unit_id=uid, code=units[uid].code, name=units[uid].name,
-                       roll=int(r.roll_size if frozen else cu[uid].roll_size),
+                       roll=int(r.roll_size if frozen else cu[uid].cu_roll_size),
                        agree=int(r.agree if frozen else counts[uid].get("agree", 0)),
                        disagree=int(r.disagree if frozen else counts[uid].get("disagree", 0)),
                        invalid=int(r.invalid if frozen else counts[uid].get("invalid", 0)),
-                       declared=r.declared_ballots, group_label=cu[uid].group_label,
+                       declared=r.declared_ballots, group_label=cu[uid].cu_group_label,
                        votes=dict(votes.get(uid, {})))
         if c.kind == "election":
             uc.winner = election_winner(uc.votes, uc.cast, rule)

@@ -29,18 +29,33 @@ def official_for(ctx: Any) -> Any:
     return cs.get_official(ctx.conn, ctx.account.username)
 
 
-def consultation_row(ctx: Any, cid: int) -> tuple[Any, set[int]]:
-    """The consultation and the ids of its units inside the account's scope; refused when there are none."""
+def _consultation(ctx: Any, cid: int) -> tuple[Any, list[int]]:
+    """The consultation's row and its units' ids, read once per request: neither ever changes once the
+    consultation is made, so a request that commits a ballot and then shows the tally reads them once."""
     from tinhgon.consult import service as cs
 
-    row = cs.find_consultation(ctx.conn, cid)
+    known = getattr(ctx.request.state, "consultations", None)
+    if known is None:
+        known = ctx.request.state.consultations = {}
+    if cid not in known:
+        known[cid] = cs.consultation_with_units(ctx.conn, cid)
+    return known[cid]
+
+
+def _units_on(ctx: Any, ids: tuple[int, ...], on: dt.date) -> list[Any]:
+    return cache.memo(ctx.conn, ("units_at", ids, on), lambda: repo.units_at(ctx.conn, on, unit_ids=ids))
+
+
+def consultation_row(ctx: Any, cid: int) -> tuple[Any, set[int]]:
+    """The consultation and the ids of its units inside the account's scope; refused when there are none.
+    The scope is checked on the data of the current transaction every time."""
+    row, unit_ids = _consultation(ctx, cid)
     if row is None:
         raise HTTPException(404, "Không có cuộc lấy ý kiến này.")
-    unit_ids = cs.unit_ids_of(ctx.conn, cid)
     on = row.held_on
     pctx = ctx.at(on)
     ids = tuple(sorted(unit_ids))
-    units = cache.memo(ctx.conn, ("units_at", ids, on), lambda: repo.units_at(ctx.conn, on, unit_ids=ids))
+    units = _units_on(ctx, ids, on)
     inside = cache.memo(ctx.conn, ("inside", ids, on, pctx.roots), lambda: pctx.allowed_ids(units)) if ids else set()
     if not inside:
         raise HTTPException(403, "Cuộc lấy ý kiến này nằm ngoài phạm vi tài khoản của bạn.")
@@ -64,11 +79,14 @@ def tally_view(ctx: Any, cid: int) -> dict[str, Any]:
     from tinhgon.consult import service as cs
 
     row, inside = consultation_row(ctx, cid)
+    # the units as consultation_row() read them (the same memo), for the tally to name them
+    units = {u.id: u for u in _units_on(ctx, tuple(sorted(_consultation(ctx, cid)[1])), row.held_on)}
     # the live tally changes with every ballot (the activity version) and names units (the registry's)
     key = ("tally", cid, cache.version_of(ctx.conn, dataversion.REGISTRY))
-    tl = cache.memo(ctx.conn, key, lambda: cs.tally(ctx.conn, cid), domain=dataversion.ACTIVITY)
-    units = [u for u in tl.units if u.unit_id in inside]
-    return {"c": row, "tally": tl, "units": units, "partial": len(units) < len(tl.units)}
+    tl = cache.memo(ctx.conn, key, lambda: cs.tally(ctx.conn, cid, consultation=row, units=units),
+                    domain=dataversion.ACTIVITY)
+    units_in = [u for u in tl.units if u.unit_id in inside]
+    return {"c": row, "tally": tl, "units": units_in, "partial": len(units_in) < len(tl.units)}
 
 
 def _page(ctx: Any, name: str, context: dict[str, Any], status_code: int = 200) -> Response:
@@ -111,8 +129,9 @@ def _cast(ctx: Any, cid: int, household: str, choice: str) -> Any:
     from tinhgon.consult import service as cs
 
     ctx.need(ctx.account.role.enters_ballots)
-    consultation_row(ctx, cid)
-    return cs.cast_ballot(ctx.conn, cid, official_for(ctx), household=household.strip(), choice=choice)
+    row, _inside = consultation_row(ctx, cid)
+    return cs.cast_ballot(ctx.conn, cid, official_for(ctx), household=household.strip(), choice=choice,
+                          consultation=row)
 
 
 @router.post("/consult/{cid}/ballots", dependencies=CSRF, include_in_schema=False)
