@@ -109,12 +109,12 @@ def pack(
             return 0, 0
         u = (free & -free).bit_length() - 1
         ub = used | (1 << u)
-        c0, s0 = best(ub)
+        c0, s0 = best(ub)  # noqa: F821 (deleted once the search is over)
         choice = 0
         for m, tot in lists[u]:
             if m & used:
                 continue
-            c1, s1 = best(used | m)
+            c1, s1 = best(used | m)  # noqa: F821
             c1 += 1
             s1 -= tot
             if c1 > c0 or (c1 == c0 and s1 > s0):
@@ -124,7 +124,11 @@ def pack(
             raise SearchLimit("packing state space too large")
         return c0, s0
 
-    count, _ = best(start)
+    try:
+        count, _ = best(start)
+    except SearchLimit:
+        del best
+        raise
     chosen: list[int] = []
     used = start
     while used != full:
@@ -138,6 +142,9 @@ def pack(
         else:
             free = full & ~used
             used |= free & -free
+    # `best` refers to itself: a reference cycle that would keep the memo and the candidate lists alive
+    # until a garbage collection (and `plan solve` runs with the collector off). Break it now.
+    del best
     return count, chosen
 
 
@@ -174,16 +181,19 @@ def reaches(
         free = full & ~used
         u = (free & -free).bit_length() - 1
         for m, tot in by_min[u]:
-            if not m & used and go(used | m, c + 1, rem - tot):
+            if not m & used and go(used | m, c + 1, rem - tot):  # noqa: F821 (deleted at the end)
                 return True
-        if go(used | (1 << u), c, rem - w[u]):
+        if go(used | (1 << u), c, rem - w[u]):  # noqa: F821
             return True
         failed[used] = c
         if len(failed) > state_limit:
             raise SearchLimit("packing state space too large")
         return False
 
-    return go(full & ~useful, 0, rem0)
+    try:
+        return go(full & ~useful, 0, rem0)
+    finally:
+        del go  # see the end of pack
 
 
 def mask_members(mask: int) -> list[int]:
