@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tests.web.conftest import NEW, OLD
+
 from tinhgon.registry import db, repo
 from tinhgon.web import auth
 from tinhgon.web.cli import DEMO_ACCOUNTS, DEMO_PASSWORD

@@ -44,6 +44,28 @@ def current_actor() -> str:
         return "os:unknown"
 
 
+# Key of Connection.info naming who acts on that connection (the web app's logged-in account). It wins
+# over the context variable: a web request's statements run in pooled threads whose context variables
+# are not the request's, while its connection is its own. Set it with `as_account`.
+ACTOR_KEY = "tinhgon_actor"
+
+
+def actor_of(conn: Connection) -> str:
+    actor = conn.info.get(ACTOR_KEY)
+    return actor if actor else current_actor()
+
+
+@contextmanager
+def as_account(conn: Connection, username: str) -> Iterator[Connection]:
+    """Log what happens on CONN as done by USERNAME, until the block ends (info outlives a checkout:
+    the key is always removed)."""
+    conn.info[ACTOR_KEY] = username
+    try:
+        yield conn
+    finally:
+        conn.info.pop(ACTOR_KEY, None)
+
+
 @contextmanager
 def acting_as(actor: str | None, context: str | None = None) -> Iterator[None]:
     t1 = _actor.set(actor)
@@ -90,10 +112,10 @@ def _refs(table: Table, row: dict[str, Any]) -> tuple[str | None, int | None, in
     return row_id, unit_id if isinstance(unit_id, int) else None, person_id if isinstance(person_id, int) else None
 
 
-def _entries(action: str, table: Table,
+def _entries(conn: Connection, action: str, table: Table,
              rows: Sequence[tuple[dict[str, Any] | None, dict[str, Any] | None]]) -> list[dict[str, Any]]:
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    actor, context = current_actor(), _context.get()
+    actor, context = actor_of(conn), _context.get()
     out = []
     for before, after in rows:
         row_id, unit_id, person_id = _refs(table, after or before or {})
@@ -162,18 +184,18 @@ def _after_execute(conn: Connection, clauseelement: Any, multiparams: Any, param
             if pks and i < len(pks) and pks[i] is not None:
                 row.update({c: v for c, v in zip(pk_cols, pks[i], strict=False) if v is not None})
             rows.append((None, row))
-        entries = _entries("insert", table, rows)
+        entries = _entries(conn, "insert", table, rows)
     else:
         pending = conn.info.get("tinhgon_pending") or []
         match = next((i for i in range(len(pending) - 1, -1, -1) if pending[i][0] is clauseelement), None)
         if match is None:  # executemany update/delete: the parameters are what we know
             sets = list(getattr(result.context, "compiled_parameters", None) or [params or {}])
-            entries = _entries("update" if isinstance(clauseelement, Update) else "delete", table,
+            entries = _entries(conn, "update" if isinstance(clauseelement, Update) else "delete", table,
                                [(dict(p), None) for p in sets])
         else:
             _stmt, before = pending.pop(match)
             if isinstance(clauseelement, Delete):
-                entries = _entries("delete", table, [(b, None) for b in before])
+                entries = _entries(conn, "delete", table, [(b, None) for b in before])
             else:
                 pk = list(table.primary_key.columns)
                 conn.info["tinhgon_in_audit"] = True
@@ -193,7 +215,7 @@ def _after_execute(conn: Connection, clauseelement: Any, multiparams: Any, param
                             after_rows.append((b, dict(got._mapping) if got is not None else None))
                 finally:
                     conn.info["tinhgon_in_audit"] = False
-                entries = _entries("update", table, [(b, a) for b, a in after_rows if a != b])
+                entries = _entries(conn, "update", table, [(b, a) for b, a in after_rows if a != b])
     if entries:
         conn.info["tinhgon_in_audit"] = True
         try:
@@ -218,7 +240,7 @@ def record_updates(conn: Connection, table: Table,
     as the capture would have logged them (a row left as it was is not logged)."""
     if _suspended.get() or table.name in SKIP:
         return
-    entries = _entries("update", table, [(b, a) for b, a in rows if a != b])
+    entries = _entries(conn, "update", table, [(b, a) for b, a in rows if a != b])
     if entries:
         conn.info["tinhgon_in_audit"] = True
         try:
@@ -233,7 +255,7 @@ def record_access(conn: Connection, action: str, what: str, *, unit_id: int | No
     if action not in ("read", "export"):
         raise ValueError("action must be read or export")
     now = dt.datetime.now(dt.UTC).replace(tzinfo=None)
-    base = {"at": now, "actor": current_actor(), "action": action, "table_name": what, "row_id": None,
+    base = {"at": now, "actor": actor_of(conn), "action": action, "table_name": what, "row_id": None,
             "unit_id": unit_id, "before": None, "context": _context.get()}
     ids: list[int | None] = list(person_ids) if person_ids else [None]
     info = _dump(detail or {}) if detail else None
@@ -254,7 +276,7 @@ def record_system(conn: Connection, what: str, table_name: str, summary: dict[st
     conn.info["tinhgon_in_audit"] = True
     try:
         conn.execute(insert(audit_log).values(
-            at=now, actor=current_actor(), action="insert", table_name=table_name, row_id=None, unit_id=None,
+            at=now, actor=actor_of(conn), action="insert", table_name=table_name, row_id=None, unit_id=None,
             person_id=None, before=None, after=_dump({"bulk": what, **summary}), context=_context.get() or what))
     finally:
         conn.info["tinhgon_in_audit"] = False

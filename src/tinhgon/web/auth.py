@@ -21,6 +21,7 @@ from sqlalchemy import Connection, insert, select, update
 from tinhgon.domain.units import Level, Unit
 from tinhgon.errors import BadInput
 from tinhgon.registry import repo
+from tinhgon.reliability import auditlog
 from tinhgon.web import cache
 from tinhgon.web.tables import web_setting, web_user
 
@@ -112,7 +113,8 @@ def authenticate(conn: Connection, username: str, password: str) -> Account | No
     except (VerificationError, InvalidHashError):
         return None
     if _hasher.check_needs_rehash(row.password_hash):
-        conn.execute(update(web_user).where(web_user.c.id == row.id).values(password_hash=hash_password(password)))
+        with auditlog.as_account(conn, row.username):  # the account just proved who it is
+            conn.execute(update(web_user).where(web_user.c.id == row.id).values(password_hash=hash_password(password)))
     return Account(id=row.id, username=row.username, role=Role(row.role), scope_unit_id=row.scope_unit_id)
 
 

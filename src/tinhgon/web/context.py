@@ -15,6 +15,7 @@ from sqlalchemy import Connection, Engine
 
 from tinhgon.domain.units import Unit
 from tinhgon.registry import repo
+from tinhgon.reliability import auditlog
 from tinhgon.web import auth, cache, service
 from tinhgon.web.auth import Account, Role
 from tinhgon.web.i18n import DEFAULT_LANG, LANGS
@@ -103,6 +104,8 @@ class _RequestDb:
             except BaseException:
                 self.close(False)
                 raise
+            # the audit log names the logged-in account for every change made on this connection
+            conn.info[auditlog.ACTOR_KEY] = self.account.username
         return self.conn
 
     def close(self, ok: bool) -> None:
@@ -116,6 +119,7 @@ class _RequestDb:
                 else:
                     conn.rollback()
         finally:
+            conn.info.pop(auditlog.ACTOR_KEY, None)  # info stays with the pooled connection
             conn.close()
 
 
@@ -183,6 +187,12 @@ class Ctx:
     def need_personal(self) -> None:
         if not self.account.role.sees_personal_data:
             raise HTTPException(status_code=403, detail=NO_PERSONAL)
+
+    def log_personal_read(self, what: str, unit_id: int | None, person_ids: list[int]) -> None:
+        """Log that the account is shown these people's personal data (Nghị định 13/2023/NĐ-CP): one entry
+        per person, in the request's transaction, never the data itself. Nothing shown, nothing logged."""
+        if person_ids:
+            auditlog.record_access(self.conn, "read", what, unit_id=unit_id, person_ids=sorted(set(person_ids)))
 
     def need(self, allowed: bool) -> None:
         if not allowed:

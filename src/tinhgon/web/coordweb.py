@@ -130,11 +130,19 @@ def _coordination(ctx: Any, unit: Unit, year: int, done: dict[str, Any], error: 
     from tinhgon.coordination.governance import bodies_of
     from tinhgon.coordination.model import Rating
 
+    rules = rule_views(ctx, unit, year)
+    _log_signatories(ctx, unit, rules)
     return _page(ctx, "coordination.html", {
-        "unit": unit, "year": year, "rules": rule_views(ctx, unit, year), "bodies": bodies_of(ctx.conn, unit, ctx.on),
+        "unit": unit, "year": year, "rules": rules, "bodies": bodies_of(ctx.conn, unit, ctx.on),
         "names": ctx.account.role.sees_personal_data, "can_edit": ctx.account.role.edits_registry,
         "ratings": list(Rating), "done": done, "error": error, "form": form or {},
         "ancestors": repo.ancestors(ctx.conn, unit, ctx.on)}, status_code)
+
+
+def _log_signatories(ctx: Any, unit: Unit, rules: list[RuleView]) -> None:
+    """Signatories' names are shown to roles that see personal data: log it (see Ctx.log_personal_read)."""
+    if ctx.account.role.sees_personal_data:
+        ctx.log_personal_read("person", unit.id, [pid for v in rules for pid in v.report.people])
 
 
 def _sign(ctx: Any, unit_id: int, rule: str, day: dt.date, version: int | None, skip_vacant: bool,
@@ -302,6 +310,7 @@ def names_for(ctx: Any, person_ids: set[int]) -> Names:
     people = {}
     if ctx.account.role.sees_personal_data and person_ids:
         people = {pid: p.full_name for pid, p in repo.people_by_ids(ctx.conn, person_ids).items()}
+        ctx.log_personal_read("person", None, list(people))
     return Names(title_names(ctx.conn), {a.code: a.name_vi for a in load_catalogue().acts.values()}, people)
 
 
@@ -456,6 +465,8 @@ def workload_page(unit_id: int, ctx: CtxDep, min_titles: int = 2, all: bool = Fa
         raise HTTPException(400, "Ngưỡng kiêm nhiệm phải từ 2 đến 50 chức danh.")
     w = workload(ctx.conn, unit, ctx.on, min_titles=min_titles)
     shown = w.people if all else [p for p in w.people if p.flags]
+    if ctx.account.role.sees_personal_data:
+        ctx.log_personal_read("person", unit.id, [p.person_id for p in shown])
     return _page(ctx, "workload.html", {"unit": unit, "w": w, "shown": shown, "all": all,
                                         "names": ctx.account.role.sees_personal_data,
                                         "ancestors": repo.ancestors(ctx.conn, unit, ctx.on)})
@@ -631,10 +642,12 @@ def api_coordination(unit_id: int, ctx: CtxDep,
     _prepare(ctx)
     y = _year(ctx, year)
     g = bodies_of(ctx.conn, unit, ctx.on)
+    rules = rule_views(ctx, unit, y)
+    _log_signatories(ctx, unit, rules)
     return CoordinationOut(date=ctx.on, year=y, unit=_brief(unit),
                            bodies=[BodyOut(code=b.code, name=b.name_vi, present=b.present, source=b.source,
                                            doc_number=b.doc_number) for b in g.bodies],
-                           rules=[_status_out(ctx, v) for v in rule_views(ctx, unit, y)])
+                           rules=[_status_out(ctx, v) for v in rules])
 
 
 class SignIn(BaseModel):
@@ -945,6 +958,8 @@ def api_workload(unit_id: int, ctx: CtxDep, min_titles: Annotated[int, Query(ge=
     _prepare(ctx)
     w = workload(ctx.conn, unit, ctx.on, min_titles=min_titles)
     personal = ctx.account.role.sees_personal_data
+    if personal:
+        ctx.log_personal_read("person", unit.id, [p.person_id for p in w.people if all or p.flags])
     return WorkloadOut(
         date=ctx.on, unit=_brief(unit), min_titles=w.min_titles, people=len(w.people), holdings=w.holdings,
         multi_title=len(w.multi_title), civil_servants_many_jobs=len(w.civil_servants_many_jobs),

@@ -205,10 +205,12 @@ def edit_unit(conn: Connection, unit_id: int, version_id: int, row_version: int,
     """
     UV = s.unit_version
     changes = {k: v for k, v in changes.items() if k in EDITABLE}
-    if "name" in changes and not str(changes["name"]).strip():
+    if not changes:  # an UPDATE with nothing to set is refused by the database: say it plainly instead
+        raise BadInput("không có gì để sửa: gửi ít nhất một trong name, households, population, area_km2")
+    if "name" in changes and (changes["name"] is None or not str(changes["name"]).strip()):
         raise BadInput("tên đơn vị không được để trống", field="name")
-    for key in ("households", "population"):
-        if changes.get(key) is not None and int(changes[key]) < 0:
+    for key in ("households", "population", "area_km2"):
+        if changes.get(key) is not None and float(changes[key]) < 0:
             raise BadInput("số không được âm", field=key)
     noted = dataversion.noted(conn)
     bumped = conn.execute(_BUMP, {"b_version": version_id, "b_unit": unit_id, "b_row_version": row_version,
