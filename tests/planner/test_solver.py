@@ -255,3 +255,34 @@ def test_packing_leaves_no_garbage_cycles_behind() -> None:
     finally:
         if enabled:
             gc.enable()
+
+
+def test_dual_bound_never_cuts_below_the_best_packing_and_beats_the_share_bound() -> None:
+    # large clusters are bounded by dual_bound (small ones are packed exactly), so check it directly on
+    # clusters small enough to pack exactly: never below the optimum, often below sum(w / m)
+    from tinhgon.planner.core import _components, dual_bound, min_group_total
+
+    rng = random.Random(17)
+    tighter = checked = 0
+    for _ in range(400):
+        inst = random_instance(rng, rng.randint(6, 18), threshold=rng.choice([500, 600, 900]),
+                               mean=rng.choice([150.0, 250.0, 380.0]), extra_edges=rng.choice([0.5, 1.0, 2.0]))
+        w, T = inst.households, inst.threshold
+        nbrs: list[list[int]] = [[] for _ in range(inst.n)]
+        for a, b in inst.edges:
+            nbrs[a].append(b)
+            nbrs[b].append(a)
+        small = [w[u] < T for u in range(inst.n)]
+        for cl in _components([u for u in range(inst.n) if small[u]], nbrs, small):
+            if sum(w[u] for u in cl) < T:
+                continue
+            loc = {u: i for i, u in enumerate(cl)}
+            nb = [sum(1 << loc[v] for v in nbrs[u] if v in loc) for u in cl]
+            lw = [w[u] for u in cl]
+            best, _ = pack(len(cl), lw, enumerate_candidates(len(cl), lw, nb, T, None, None), T)
+            bound = dual_bound(cl, w, nbrs, T)
+            share = int(sum(w[u] / min_group_total(u, w, nbrs, set(cl), T) for u in cl if w[u]) + 1e-7)
+            assert best <= bound <= share
+            tighter += bound < share
+            checked += 1
+    assert checked > 200 and tighter > 0

@@ -145,22 +145,86 @@ def min_group_total(u: int, w: list[int], nbrs: list[list[int]], inside: set[int
     return best if best < (1 << 62) else T
 
 
-def share_bound(units: list[int], w: list[int], nbrs: list[list[int]], threshold: int) -> int:
-    """p <= sum over units of w[u] / m(u), m(u) = smallest total of a group holding u that reaches the
-    threshold: a group R gives sum(w/sum R) = 1 over its members and sum R >= m(u) for each of them."""
-    inside = set(units)
-    total = 0.0
-    for u in units:
-        if w[u] == 0:
+def min_group_cost(u: int, w: list[int], cost: dict[int, float], nbrs: list[list[int]], inside: set[int],
+                   threshold: int, budget: int = 4000) -> float | None:
+    """Smallest total COST of a connected group inside `inside` that holds u and reaches the threshold,
+    or None when the search needs more than `budget` steps (branch and bound, as min_group_total).
+
+    Only the ball of min_group_total can matter: a unit every path to which already carries the
+    threshold before it can be dropped from a group without raising its cost (costs are >= 0)."""
+    T = threshold
+    dist = {u: w[u]}
+    heap = [(w[u], u)]
+    while heap:
+        d, x = heapq.heappop(heap)
+        if d > dist[x] or d >= T:
             continue
-        m = min_group_total(u, w, nbrs, inside, threshold)
-        total += w[u] / m
-    return int(total + 1e-7)
+        for v in nbrs[x]:
+            if v in inside:
+                nd = d + w[v]
+                if nd < dist.get(v, 1 << 62):
+                    dist[v] = nd
+                    heapq.heappush(heap, (nd, v))
+    ball = sorted(dist, key=lambda x: (x != u, x))
+    loc = {x: i for i, x in enumerate(ball)}
+    lw = [w[x] for x in ball]
+    lc = [cost[x] for x in ball]
+    nb = []
+    for x in ball:
+        m = 0
+        for v in nbrs[x]:
+            j = loc.get(v)
+            if j is not None:
+                m |= 1 << j
+        nb.append(m)
+    best = float("inf")
+    steps = 0
+    stack = [(lw[0], lc[0], nb[0] & ~1, nb[0] | 1)]
+    while stack:
+        s, c, ext, closed = stack.pop()
+        while ext:
+            steps += 1
+            if steps > budget:
+                return None
+            vb = ext & -ext
+            ext ^= vb
+            v = vb.bit_length() - 1
+            c2 = c + lc[v]
+            if c2 >= best:
+                continue
+            s2 = s + lw[v]
+            if s2 >= T:
+                best = c2
+                continue
+            stack.append((s2, c2, ext | (nb[v] & ~closed), closed | nb[v]))
+    return best if best < float("inf") else None
+
+
+def dual_bound(units: list[int], w: list[int], nbrs: list[list[int]], threshold: int) -> int:
+    """p <= sum of y over units, for any y >= 0 under which every group reaching the threshold costs at
+    least 1 (the dual of the packing LP: each group of a packing takes at least 1 of the sum).
+
+    Start from y = w / m, m = smallest total of a group holding u that reaches the threshold: a group R
+    costs sum(w / m) >= sum(w / sum R) = 1, as sum R >= m for each member. That start is loose where
+    every group holding u overshoots (costs more than 1): y[u] can drop by the excess and every group
+    still costs at least 1. One pass over the units, largest y first."""
+    inside = set(units)
+    y: dict[int, float] = {}
+    for u in units:
+        y[u] = w[u] / min_group_total(u, w, nbrs, inside, threshold) if w[u] else 0.0
+    for u in sorted(units, key=lambda x: (-y[x], x)):
+        if y[u] <= 0.0:
+            continue
+        least = min_group_cost(u, w, y, nbrs, inside, threshold)
+        if least is not None and least > 1.0:
+            # a hair less than the excess, so rounding never takes a group below 1
+            y[u] = max(0.0, y[u] - (least - 1.0) * (1.0 - 1e-9))
+    return int(sum(y.values()) + 1e-7)
 
 
 def cluster_bound(units: list[int], w: list[int], nbrs: list[list[int]], threshold: int) -> int:
-    """Upper bound on the packing of one cluster: the smaller of leaf_bound and share_bound."""
-    return min(leaf_bound(units, w, nbrs, threshold), share_bound(units, w, nbrs, threshold))
+    """Upper bound on the packing of one cluster: the smaller of leaf_bound and dual_bound."""
+    return min(leaf_bound(units, w, nbrs, threshold), dual_bound(units, w, nbrs, threshold))
 
 
 def leaf_bound(units: list[int], w: list[int], nbrs: list[list[int]], threshold: int) -> int:
