@@ -213,8 +213,14 @@ def measure(url: str, label: str, workers: int, rates: list[int], seconds: float
                                "valid_from": st["valid_from"], "households": st["households"]}).encode()
             status, _h, data = await conn.request("PATCH", f"/api/v1/units/{gid}?at={AT}", wheaders, body)
             if status == 200:
-                st["row_version"] = json.loads(data)["row_version"]
                 edits_ok[st["version_id"]] = edits_ok.get(st["version_id"], 0) + 1
+                got = json.loads(data)
+                if got["unit"]["version_id"] != st["version_id"]:
+                    # the edit started a new version (the old one had no start date, so "from valid_from"
+                    # split it): later edits go to the new version, checked from its own row_version
+                    st["version_id"], st["valid_from"] = got["unit"]["version_id"], got["unit"]["valid_from"]
+                    start_versions[st["version_id"]] = got["row_version"]
+                st["row_version"] = got["row_version"]
             return "edit", status == 200
 
         for rate in rates:
