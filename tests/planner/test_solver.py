@@ -286,3 +286,10 @@ def test_dual_bound_never_cuts_below_the_best_packing_and_beats_the_share_bound(
             tighter += bound < share
             checked += 1
     assert checked > 200 and tighter > 0
+
+
+def test_an_edge_to_a_unit_that_does_not_exist_is_refused() -> None:
+    with pytest.raises(ValueError, match="outside"):
+        PlanningProblem.from_edges([300, 400], [(0, 1), (1, -1)], threshold=600)
+    with pytest.raises(ValueError, match="outside"):
+        PlanningProblem.from_edges([300, 400], [(0, 2)], threshold=600)

@@ -89,6 +89,8 @@ def nbrs_from_edges(n: int, edges: Iterable[tuple[int, int]] | Any) -> list[list
     """Symmetric neighbour lists without self-loops or duplicates, each sorted."""
     nbrs: list[list[int]] = [[] for _ in range(n)]
     for a, b in _plain(edges):
+        if not (0 <= a < n and 0 <= b < n):  # a negative index would silently name another unit
+            raise ValueError(f"edge ({a}, {b}) names a unit outside 0..{n - 1}")
         if a != b:
             nbrs[a].append(b)
             nbrs[b].append(a)
