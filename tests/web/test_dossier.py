@@ -24,6 +24,7 @@ from tinhgon.dossier.workdays import add_working_days
 from tinhgon.plans.service import create_plan
 from tinhgon.registry import db, repo
 from tinhgon.registry import schema as s
+from tinhgon.reliability.tables import audit_log
 from tinhgon.web.app import create_app
 from tinhgon.web.cli import ensure_demo_accounts
 
@@ -141,6 +142,12 @@ def test_papers_download_and_household_lists_need_personal_rights(world: World) 
     text = _docx_text(ballots.content)
     assert heads and text.count("PHIẾU LẤY Ý KIẾN CỬ TRI ĐẠI DIỆN HỘ GIA ĐÌNH") == len(heads)
     assert all(f"Hộ: {code} — Chủ hộ: {name}" in text for code, name in heads[:20])
+    # the ballots name every household head: the download is logged as an export of each of them
+    with db.get_engine(world.url).connect() as conn:
+        exported = conn.execute(select(audit_log.c.person_id, audit_log.c.actor, audit_log.c.unit_id)
+                                .where(audit_log.c.action == "export")).all()
+    assert len({p for p, _a, _u in exported}) == len(heads)
+    assert {(a, u) for _p, a, u in exported} == {("phuong.bode", unit.id)}
     assert c.get(f"/dossiers/{d['id']}/documents/phieu-99999-99.docx").status_code == 404
     assert c.get(f"/dossiers/{d['id']}/documents/../../etc/passwd").status_code == 404
     if shutil.which("soffice") and world.url.startswith("sqlite"):   # LibreOffice once, not per backend

@@ -8,9 +8,11 @@ import zipfile
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import func, select
 from tests.web.conftest import OLD, demo_ids, login
 from tests.web.test_plans import _wait
 
+from tinhgon.reliability.tables import audit_log
 from tinhgon.web.app import create_app
 from tinhgon.web.cli import ensure_demo_accounts
 
@@ -19,6 +21,17 @@ from tinhgon.web.cli import ensure_demo_accounts
 def app_ids(demo_url: str):  # type: ignore[no-untyped-def]
     ensure_demo_accounts(demo_url)
     return create_app(demo_url), demo_ids(demo_url)
+
+
+def _last_log_id(app) -> int:  # type: ignore[no-untyped-def]
+    with app.state.engine.connect() as conn:
+        return int(conn.execute(select(func.coalesce(func.max(audit_log.c.id), 0))).scalar_one())
+
+
+def _log_after(app, last: int) -> list[dict]:  # type: ignore[no-untyped-def,type-arg]
+    with app.state.engine.connect() as conn:
+        rows = conn.execute(select(audit_log).where(audit_log.c.id > last, audit_log.c.action.in_(["read", "export"])))
+        return [dict(r._mapping) for r in rows]
 
 
 def _is_office_file(body: bytes, member: str) -> bool:
@@ -40,10 +53,18 @@ def test_staffing_proposal_runs_in_the_background_and_downloads(app_ids) -> None
     assert r.status_code == 303
     job = app.state.jobs.wait(r.headers["location"].rsplit("/", 1)[1], 120)
     assert job is not None and job.status == "done", job and job.error
+    last = _last_log_id(app)
     page = c.get(f"/plans/{pid}/staffing")
     assert page.status_code == 200 and "Tiết kiệm mỗi năm" in page.text
     x = c.get(f"/plans/{pid}/staffing.xlsx")
     assert x.status_code == 200 and _is_office_file(x.content, "xl/workbook.xml")
+    # the page showed, and the file carried, the names of the staff: one read and one export per person
+    log = _log_after(app, last)
+    reads = {e["person_id"] for e in log if e["action"] == "read"}
+    exports = {e["person_id"] for e in log if e["action"] == "export"}
+    assert reads and reads == exports and None not in reads
+    assert {e["actor"] for e in log} == {"phuong.thuongthanh"}
+    assert all(f"bo-tri-can-bo-{pid}.xlsx" in e["after"] for e in log if e["action"] == "export")
     viewer = TestClient(app)
     login(viewer, "xem.longbien")
     assert viewer.get(f"/plans/{pid}/staffing").status_code == 403

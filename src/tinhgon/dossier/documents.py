@@ -418,20 +418,21 @@ class HouseholdRow:
     code: str
     head: str
     address: str
+    head_id: int | None = None   # the person named (the audit log of who exported whom)
 
 
 def household_rows(conn: Connection, unit_id: int, on: dt.date) -> list[HouseholdRow]:
     R, H, P = s.household_residence, s.household, s.person
-    q = (select(H.c.code, P.c.full_name, R.c.address).join(H, H.c.id == R.c.household_id)
+    q = (select(H.c.code, P.c.full_name, R.c.address, P.c.id).join(H, H.c.id == R.c.household_id)
          .outerjoin(P, and_(P.c.household_id == H.c.id, P.c.is_head))
          .where(repo.in_force_clause(R, on), R.c.unit_id == unit_id).order_by(H.c.code, P.c.id))
     out: list[HouseholdRow] = []
     seen: set[str] = set()
-    for code, name, address in conn.execute(q):
+    for code, name, address, head_id in conn.execute(q):
         if code in seen:   # two heads recorded: the first represents the household, as the roll does
             continue
         seen.add(code)
-        out.append(HouseholdRow(code, name or "", address or ""))
+        out.append(HouseholdRow(code, name or "", address or "", head_id))
     return out
 
 

@@ -6,7 +6,7 @@ import datetime as dt
 import hmac
 import secrets
 from collections.abc import AsyncIterator
-from typing import Annotated
+from typing import Annotated, Any
 
 import anyio
 import anyio.to_thread
@@ -188,11 +188,14 @@ class Ctx:
         if not self.account.role.sees_personal_data:
             raise HTTPException(status_code=403, detail=NO_PERSONAL)
 
-    def log_personal_read(self, what: str, unit_id: int | None, person_ids: list[int]) -> None:
-        """Log that the account is shown these people's personal data (Nghị định 13/2023/NĐ-CP): one entry
-        per person, in the request's transaction, never the data itself. Nothing shown, nothing logged."""
+    def log_personal_read(self, what: str, unit_id: int | None, person_ids: list[int],
+                          action: str = "read", detail: dict[str, Any] | None = None) -> None:
+        """Log that the account is shown (or, with action="export", sent a file of) these people's personal
+        data (Nghị định 13/2023/NĐ-CP): one entry per person, in the request's transaction, never the data
+        itself. Nothing shown, nothing logged."""
         if person_ids:
-            auditlog.record_access(self.conn, "read", what, unit_id=unit_id, person_ids=sorted(set(person_ids)))
+            auditlog.record_access(self.conn, action, what, unit_id=unit_id, person_ids=sorted(set(person_ids)),
+                                   detail=detail)
 
     def need(self, allowed: bool) -> None:
         if not allowed:

@@ -72,6 +72,14 @@ def staffing_propose(plan_id: int, ctx: CtxDep) -> Response:
     return RedirectResponse(f"/jobs/{job.id}", status_code=303)
 
 
+def _people_named(data: dict[str, Any]) -> list[int]:
+    """Everyone a staffing report names: who keeps each title, and the surplus staff."""
+    decisions = [d for g in data["groups"] for d in g["decisions"]] + \
+        [d for c in data["communes"] for d in c["decisions"]]
+    return [d["person_id"] for d in decisions if d["person_id"] is not None] + \
+        [x["person_id"] for x in data["surplus"]]
+
+
 @router.get("/plans/{plan_id}/staffing")
 def staffing_page(plan_id: int, ctx: CtxDep) -> Response:
     from tinhgon.staffing import render as sr
@@ -80,6 +88,8 @@ def staffing_page(plan_id: int, ctx: CtxDep) -> Response:
     plan = _staffing_plan(ctx, plan_id)
     info = ss.proposal_info(ctx.conn, plan_id)
     data = sr.to_dict(ss.report_by_plan_id(ctx.conn, plan_id)) if info else None
+    if data is not None:
+        ctx.log_personal_read("person", plan.scope_unit_id, _people_named(data))
     return _page(ctx, "staffing.html", {"plan": plan, "info": info, "data": data, "hide_date": True})
 
 
@@ -88,10 +98,13 @@ def staffing_xlsx(plan_id: int, ctx: CtxDep) -> Response:
     from tinhgon.staffing import render as sr
     from tinhgon.staffing import service as ss
 
-    _staffing_plan(ctx, plan_id)
+    plan = _staffing_plan(ctx, plan_id)
     if ss.proposal_info(ctx.conn, plan_id) is None:
         raise HTTPException(404, "Phương án chưa có đề xuất bố trí cán bộ.")
-    body = sr.to_xlsx(ss.report_by_plan_id(ctx.conn, plan_id))
+    rep = ss.report_by_plan_id(ctx.conn, plan_id)
+    body = sr.to_xlsx(rep)
+    ctx.log_personal_read("person", plan.scope_unit_id, _people_named(sr.to_dict(rep)), action="export",
+                          detail={"file": f"bo-tri-can-bo-{plan_id}.xlsx"})
     return Response(body, media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="bo-tri-can-bo-{plan_id}.xlsx"'})
 
