@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from tests.web.conftest import OLD, demo_ids, login
 from tests.web.test_plans import _wait
 
+from tinhgon.registry import repo
 from tinhgon.reliability.tables import audit_log
 from tinhgon.web.app import create_app
 from tinhgon.web.cli import ensure_demo_accounts
@@ -76,10 +77,19 @@ def test_review_report_downloads_as_docx_inside_the_scope_only(app_ids) -> None:
     app, ids = app_ids
     c = TestClient(app)
     login(c, "phuong.thuongthanh")
+    last = _last_log_id(app)
     r = c.get(f"/units/{ids.thuong_thanh}/review.docx", params={"frm": "01/01/2025", "to": "30/06/2025"})
     assert r.status_code == 200, r.text[:500]
     assert r.headers["content-type"].startswith("application/vnd.openxmlformats-officedocument.wordprocessingml")
     assert _is_office_file(r.content, "word/document.xml")
+    # the report is signed with the chairman's and the party secretary's names: an export of each
+    with app.state.engine.connect() as conn:
+        signers = {h.person_id for h in repo.holdings_at(conn, OLD, [ids.thuong_thanh])
+                   if h.title_code in ("chu_tich_ubnd", "bi_thu_dang_uy")}
+    log = _log_after(app, last)
+    assert signers and {e["person_id"] for e in log} == signers
+    assert {(e["action"], e["actor"], e["unit_id"]) for e in log} == \
+        {("export", "phuong.thuongthanh", ids.thuong_thanh)}
     assert c.get(f"/units/{ids.ngoc_lam}/review.docx", params={"frm": "01/01/2025", "to": "30/06/2025"}
                  ).status_code == 403
     viewer = TestClient(app)

@@ -223,11 +223,22 @@ def format_int_vi(n: int) -> str:
     return format_int(n)
 
 
-def _holder_name(conn: Connection, unit_id: int, title: str, on: dt.date) -> str | None:
+SIGNER_TITLES = ("chu_tich_ubnd", "bi_thu_dang_uy")   # who signs the state and the party form
+
+
+def _holder_id(conn: Connection, unit_id: int, title: str, on: dt.date) -> int | None:
     hs = [h for h in repo.holdings_at(conn, on, [unit_id]) if h.title_code == title]
-    if not hs:
-        return None
-    return repo.people_by_ids(conn, [hs[0].person_id])[hs[0].person_id].full_name
+    return hs[0].person_id if hs else None
+
+
+def _holder_name(conn: Connection, unit_id: int, title: str, on: dt.date) -> str | None:
+    pid = _holder_id(conn, unit_id, title, on)
+    return None if pid is None else repo.people_by_ids(conn, [pid])[pid].full_name
+
+
+def named_people(conn: Connection, unit_id: int, on: dt.date) -> list[int]:
+    """The people a review report of the unit names (its signers): for the log of who exported whom."""
+    return [pid for t in SIGNER_TITLES if (pid := _holder_id(conn, unit_id, t, on)) is not None]
 
 
 def build_review(conn: Connection, code: str, frm: dt.date, to: dt.date, book: Any | None = None) -> ReviewData:

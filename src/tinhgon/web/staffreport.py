@@ -123,7 +123,7 @@ def reports_page(ctx: CtxDep) -> Response:
 def review_docx(unit_id: int, ctx: CtxDep, frm: str, to: str, form: str = "state") -> Response:
     """The review report (sơ kết / tổng kết) of the unit for the period, as a DOCX in official form."""
     from tinhgon.reports.render_review import review_docx as make_doc
-    from tinhgon.reports.review import build_review
+    from tinhgon.reports.review import build_review, named_people
     from tinhgon.web.service import parse_at
 
     _need(ctx, "reports", "báo cáo (tinhgon.reports)")
@@ -141,4 +141,6 @@ def review_docx(unit_id: int, ctx: CtxDep, frm: str, to: str, form: str = "state
         doc.save(path)
         body = path.read_bytes()
     name = f"bao-cao-{unit.code}-{d_from:%Y%m%d}-{d_to:%Y%m%d}.docx"
+    ctx.log_personal_read("person", unit.id, named_people(ctx.conn, unit.id, d_to), action="export",
+                          detail={"file": name})
     return Response(body, media_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{name}"'})
