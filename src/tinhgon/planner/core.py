@@ -19,6 +19,7 @@ import heapq
 import random
 import time
 from collections import deque
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
 from tinhgon.planner.packing import SearchLimit, enumerate_candidates, mask_members, pack, reaches
@@ -93,65 +94,21 @@ def _components(nodes: list[int], nbrs: list[list[int]], allowed: list[bool]) ->
 
 def min_group_total(u: int, w: list[int], nbrs: list[list[int]], inside: set[int], threshold: int,
                     budget: int = 4000) -> int:
-    """Smallest total of a connected group inside `inside` that contains u and reaches the threshold.
-
-    Branch and bound over the connected sets containing u (ESU rooted at u); returns the threshold
-    itself (a safe lower bound) when the search needs more than `budget` steps.
-    """
-    T = threshold
-    # local ball: units reachable from u through paths whose weight before the last unit is < T
-    dist = {u: w[u]}
-    heap = [(w[u], u)]
-    while heap:
-        d, x = heapq.heappop(heap)
-        if d > dist[x] or d >= T:
-            continue
-        for v in nbrs[x]:
-            if v in inside:
-                nd = d + w[v]
-                if nd < dist.get(v, 1 << 62):
-                    dist[v] = nd
-                    heapq.heappush(heap, (nd, v))
-    ball = sorted(dist, key=lambda x: (x != u, x))
-    loc = {x: i for i, x in enumerate(ball)}
-    lw = [w[x] for x in ball]
-    nb = []
-    for x in ball:
-        m = 0
-        for v in nbrs[x]:
-            j = loc.get(v)
-            if j is not None:
-                m |= 1 << j
-        nb.append(m)
-    best = 1 << 62
-    steps = 0
-    stack = [(1, lw[0], nb[0] & ~1, nb[0] | 1)]
-    while stack:
-        sub, s, ext, closed = stack.pop()
-        while ext:
-            steps += 1
-            if steps > budget:
-                return T
-            vb = ext & -ext
-            ext ^= vb
-            v = vb.bit_length() - 1
-            s2 = s + lw[v]
-            if s2 >= best:
-                continue
-            if s2 >= T:
-                best = s2
-                continue
-            stack.append((sub | vb, s2, ext | (nb[v] & ~closed), closed | nb[v]))
-    return best if best < (1 << 62) else T
+    """Smallest total of a connected group inside `inside` that contains u and reaches the threshold,
+    or the threshold itself (a safe lower bound) when the search needs more than `budget` steps."""
+    got = min_group_cost(u, w, w, nbrs, inside, threshold, budget)
+    return threshold if got is None else int(got)
 
 
-def min_group_cost(u: int, w: list[int], cost: dict[int, float], nbrs: list[list[int]], inside: set[int],
-                   threshold: int, budget: int = 4000) -> float | None:
+def min_group_cost(u: int, w: list[int], cost: Sequence[float] | Mapping[int, float], nbrs: list[list[int]],
+                   inside: set[int], threshold: int, budget: int = 4000) -> float | None:
     """Smallest total COST of a connected group inside `inside` that holds u and reaches the threshold,
-    or None when the search needs more than `budget` steps (branch and bound, as min_group_total).
+    or None when the search needs more than `budget` steps: branch and bound over the connected sets
+    containing u (ESU rooted at u).
 
-    Only the ball of min_group_total can matter: a unit every path to which already carries the
-    threshold before it can be dropped from a group without raising its cost (costs are >= 0)."""
+    Only a local ball can matter, the units reachable from u through paths whose weight before the last
+    unit is below the threshold: any other unit can be dropped from a group without raising its cost
+    (costs are >= 0)."""
     T = threshold
     dist = {u: w[u]}
     heap = [(w[u], u)]
