@@ -7,7 +7,8 @@ from __future__ import annotations
 import datetime as dt
 
 import pytest
-from sqlalchemy import Connection, Engine, event, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
+from tests.web.statement_count import counting
 
 from tinhgon.consult import service
 from tinhgon.consult import tables as t
@@ -46,21 +47,6 @@ def walk_scope(conn: Connection, official: service.Official, unit_ids: set[int],
     return allowed
 
 
-class Count:
-    def __init__(self, engine: Engine) -> None:
-        self.engine, self.n = engine, 0
-
-    def __enter__(self) -> Count:
-        event.listen(self.engine, "before_cursor_execute", self._hit)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._hit)
-
-    def _hit(self, *_args: object) -> None:
-        self.n += 1
-
-
 def test_the_scope_of_an_official_in_one_query_is_the_walk_level_by_level(demo_url: str) -> None:
     engine = db.get_engine(demo_url)
     with engine.connect() as conn:
@@ -74,10 +60,10 @@ def test_the_scope_of_an_official_in_one_query_is_the_walk_level_by_level(demo_u
             found_some = False
             for scope in scopes:
                 official = service.Official(None, "thu", scope, "counter")
-                with Count(engine) as c:
+                with counting(engine) as c:
                     got = service._allowed_units(conn, official, units, day)
                 assert got == walk_scope(conn, official, units, day), (scope, day)
-                assert c.n <= 1
+                assert len(c) <= 1
                 found_some |= len(got) > 1
             assert found_some
             top = service.Official(None, "thu", above[-1], "counter")  # groups three or two levels down
@@ -92,9 +78,9 @@ def test_a_consultation_and_its_units_come_in_one_query(engine: Engine) -> None:
         ids = [world.groups["P02-01"], world.groups["P01-02"], world.groups["P01-01"]]
         cid = service.create_consultation(conn, unit_ids=ids, on=GROUP_DAY, name="Thử")
     with engine.connect() as conn:
-        with Count(engine) as c:
+        with counting(engine) as c:
             row, unit_ids = service.consultation_with_units(conn, cid)
-        assert c.n == 1
+        assert len(c) == 1
         alone = service.find_consultation(conn, cid)
         assert {k: getattr(row, k) for k in alone._mapping} == dict(alone._mapping)
         assert unit_ids == sorted(service.unit_ids_of(conn, cid)) == sorted(ids)
@@ -114,15 +100,15 @@ def test_a_tally_given_what_the_caller_read_is_the_tally_it_reads_itself(engine:
                 service.close_round(conn, cid, by="p01")
             row, ids = service.consultation_with_units(conn, cid)
             units = {u.id: u for u in repo.units_at(conn, GROUP_DAY, unit_ids=ids)}
-            with Count(engine) as full:
+            with counting(engine) as full:
                 alone = service.tally(conn, cid)
-            with Count(engine) as given:
+            with counting(engine) as given:
                 told = service.tally(conn, cid, consultation=row, units=units)
             # a units map that lacks one: the tally reads them itself
             partial = service.tally(conn, cid, consultation=row, units={world.groups["P01-01"]: units[
                 world.groups["P01-01"]]})
         assert told == alone == partial
-        assert given.n == full.n - 2  # neither the consultation nor the units read again
+        assert len(given) == len(full) - 2  # neither the consultation nor the units read again
         assert [(u.code, u.agree, u.disagree, u.roll) for u in told.units] == [("P01-01", 2, 1, 4),
                                                                                 ("P01-02", 1, 0, 4)]
     with engine.connect() as conn, pytest.raises(ValueError):
@@ -146,9 +132,9 @@ def test_an_official_and_a_web_account_of_one_name_are_read_together_the_officia
                                              scope_unit_id=world.wards[0], active=True,
                                              created_at=dt.datetime(2024, 1, 1)))
     with engine.connect() as conn:
-        with Count(engine) as c:
+        with counting(engine) as c:
             p02 = service.get_official(conn, " p02 ")
-        assert c.n == 1
+        assert len(c) == 1
         # the official's row wins over the web account of the same name (another scope here)
         assert (p02.username, p02.scope_unit_id, p02.role) == ("p02", world.wards[1], "counter")
         assert p02.id is not None

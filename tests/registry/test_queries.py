@@ -6,7 +6,8 @@ from __future__ import annotations
 
 import datetime as dt
 
-from sqlalchemy import Connection, event, update
+from sqlalchemy import Connection, update
+from tests.web.statement_count import counting
 
 from tinhgon.domain.units import Kind, Level, Unit
 from tinhgon.registry import db, repo
@@ -31,22 +32,6 @@ def walk_up(conn: Connection, unit: Unit, on: dt.date) -> list[Unit]:
     return chain
 
 
-class Count:
-    def __init__(self, conn: Connection) -> None:
-        self.n = 0
-        self.engine = conn.engine
-
-    def __enter__(self) -> Count:
-        event.listen(self.engine, "before_cursor_execute", self._hit)
-        return self
-
-    def __exit__(self, *_exc: object) -> None:
-        event.remove(self.engine, "before_cursor_execute", self._hit)
-
-    def _hit(self, *_args: object) -> None:
-        self.n += 1
-
-
 def test_ancestors_in_one_query_are_the_walk_one_level_at_a_time(demo_url: str) -> None:
     with db.get_engine(demo_url).connect() as conn:
         for day, levels in ((OLD, 3), (NEW, 2)):  # districts are gone from 2025-07-01
@@ -55,10 +40,10 @@ def test_ancestors_in_one_query_are_the_walk_one_level_at_a_time(demo_url: str) 
             units = every[::40] + groups[:40]  # every level, and the deepest units
             deep = 0
             for u in units:
-                with Count(conn) as c:
+                with counting(conn.engine) as c:
                     got = repo.ancestors(conn, u, day)
                 assert got == walk_up(conn, u, day), (u.code, day)
-                assert c.n == (1 if u.parent_id is not None else 0)
+                assert len(c) == (1 if u.parent_id is not None else 0)
                 deep = max(deep, len(got))
             assert deep == levels  # a residential group under its ward, (district) and city
 
@@ -101,9 +86,9 @@ def test_lineage_and_histories_in_one_query_each_match_the_single_queries(demo_u
             linked += bool(before or after)
         assert linked > 10  # the 2025 reform links the old wards to the new ones
         some = ids[:50] + ids[-50:]
-        with Count(conn) as c:
+        with counting(conn.engine) as c:
             got = repo.unit_histories(conn, some)
-        assert c.n == 1
+        assert len(c) == 1
         assert got == {u: repo.unit_history(conn, u) for u in some}
         history, versions = repo.unit_history_versions(conn, ids[0])
         assert history == repo.unit_history(conn, ids[0])

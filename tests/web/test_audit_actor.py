@@ -38,15 +38,22 @@ def _after(engine: Any, last: int) -> list[dict[str, Any]]:
         return [dict(r._mapping) for r in conn.execute(q)]
 
 
-def test_a_web_edit_is_logged_under_the_logged_in_account(web) -> None:  # type: ignore[no-untyped-def]
-    app, ids, engine = web
-    c = TestClient(app)
+def _edit_group(c: TestClient, ids: Any, engine: Any, fields: dict[str, Any]) -> tuple[dict[str, Any], int, Any]:
+    """As quan.longbien, PATCH group 1 with FIELDS on the version just read; returns (the detail read before,
+    the last audit-log id before the PATCH, the response)."""
     h = {"X-CSRF-Token": login(c, "quan.longbien")}
     d = c.get(f"/api/v1/units/{ids.tt_group1}?{AT}").json()
     last = _last(engine)
     r = c.patch(f"/api/v1/units/{ids.tt_group1}?{AT}", headers=h,
                 json={"version_id": d["unit"]["version_id"], "row_version": d["row_version"],
-                      "valid_from": d["unit"]["valid_from"], "households": 321})
+                      "valid_from": d["unit"]["valid_from"], **fields})
+    return d, last, r
+
+
+def test_a_web_edit_is_logged_under_the_logged_in_account(web) -> None:  # type: ignore[no-untyped-def]
+    app, ids, engine = web
+    c = TestClient(app)
+    _d, last, r = _edit_group(c, ids, engine, {"households": 321})
     assert r.status_code == 200, r.text
     changes = [e for e in _after(engine, last) if e["action"] != "read"]
     assert changes and {e["actor"] for e in changes} == {"quan.longbien"}
@@ -116,12 +123,7 @@ def test_the_unit_page_logs_the_title_holders_it_names(web) -> None:  # type: ig
 def test_an_edit_with_nothing_valid_to_change_is_refused_and_writes_nothing(web, body) -> None:  # type: ignore[no-untyped-def]
     app, ids, engine = web
     c = TestClient(app)
-    h = {"X-CSRF-Token": login(c, "quan.longbien")}
-    d = c.get(f"/api/v1/units/{ids.tt_group1}?{AT}").json()
-    last = _last(engine)
-    r = c.patch(f"/api/v1/units/{ids.tt_group1}?{AT}", headers=h,
-                json={"version_id": d["unit"]["version_id"], "row_version": d["row_version"],
-                      "valid_from": d["unit"]["valid_from"], **body})
+    d, last, r = _edit_group(c, ids, engine, body)
     assert r.status_code == 400, r.text
     assert r.json()["detail"]
     assert [e for e in _after(engine, last) if e["action"] != "read"] == []
