@@ -210,7 +210,7 @@ def api_unit(unit_id: int, ctx: CtxDep) -> Response:
     key = ("unit", unit.version_id, ctx.on, ctx.account.role.sees_personal_data)
     if ctx.account.role.sees_personal_data:  # logged on every request, cached answer or not
         holdings = service.unit_detail(ctx.conn, unit, ctx.on).holdings
-        ctx.log_personal_read("person", unit.id, [h.person_id for h in holdings])
+        ctx.log_personal("person", unit.id, [h.person_id for h in holdings])
     return cache.json_response(ctx.conn, key, lambda: _detail(ctx, unit))
 
 
@@ -257,7 +257,7 @@ def api_people(unit_id: int, ctx: CtxDep) -> PeopleOut:
     ctx.need_personal()
     holders = service.title_holders(ctx.conn, unit, ctx.on, ctx.lang)
     heads = service.household_heads(ctx.conn, unit, ctx.on)
-    ctx.log_personal_read("person", unit.id, [r.person.id for r in holders] + [p.id for p, _a, _m in heads])
+    ctx.log_personal("person", unit.id, [r.person.id for r in holders] + [p.id for p, _a, _m in heads])
     return PeopleOut(
         date=ctx.on, unit=unit_ref(unit),
         title_holders=[PersonOut(id=r.person.id, full_name=r.person.full_name, birth_date=r.person.birth_date,

@@ -188,7 +188,7 @@ class Ctx:
         if not self.account.role.sees_personal_data:
             raise HTTPException(status_code=403, detail=NO_PERSONAL)
 
-    def log_personal_read(self, what: str, unit_id: int | None, person_ids: list[int],
+    def log_personal(self, what: str, unit_id: int | None, person_ids: list[int],
                           action: str = "read", detail: dict[str, Any] | None = None) -> None:
         """Log that the account is shown (or, with action="export", sent a file of) these people's personal
         data (Nghị định 13/2023/NĐ-CP): one entry per person, in the request's transaction, never the data

@@ -140,9 +140,9 @@ def _coordination(ctx: Any, unit: Unit, year: int, done: dict[str, Any], error: 
 
 
 def _log_signatories(ctx: Any, unit: Unit, rules: list[RuleView]) -> None:
-    """Signatories' names are shown to roles that see personal data: log it (see Ctx.log_personal_read)."""
+    """Signatories' names are shown to roles that see personal data: log it (see Ctx.log_personal)."""
     if ctx.account.role.sees_personal_data:
-        ctx.log_personal_read("person", unit.id, [pid for v in rules for pid in v.report.people])
+        ctx.log_personal("person", unit.id, [pid for v in rules for pid in v.report.people])
 
 
 def _sign(ctx: Any, unit_id: int, rule: str, day: dt.date, version: int | None, skip_vacant: bool,
@@ -310,7 +310,7 @@ def names_for(ctx: Any, person_ids: set[int]) -> Names:
     people = {}
     if ctx.account.role.sees_personal_data and person_ids:
         people = {pid: p.full_name for pid, p in repo.people_by_ids(ctx.conn, person_ids).items()}
-        ctx.log_personal_read("person", None, list(people))
+        ctx.log_personal("person", None, list(people))
     return Names(title_names(ctx.conn), {a.code: a.name_vi for a in load_catalogue().acts.values()}, people)
 
 
@@ -466,7 +466,7 @@ def workload_page(unit_id: int, ctx: CtxDep, min_titles: int = 2, all: bool = Fa
     w = workload(ctx.conn, unit, ctx.on, min_titles=min_titles)
     shown = w.people if all else [p for p in w.people if p.flags]
     if ctx.account.role.sees_personal_data:
-        ctx.log_personal_read("person", unit.id, [p.person_id for p in shown])
+        ctx.log_personal("person", unit.id, [p.person_id for p in shown])
     return _page(ctx, "workload.html", {"unit": unit, "w": w, "shown": shown, "all": all,
                                         "names": ctx.account.role.sees_personal_data,
                                         "ancestors": repo.ancestors(ctx.conn, unit, ctx.on)})
@@ -959,7 +959,7 @@ def api_workload(unit_id: int, ctx: CtxDep, min_titles: Annotated[int, Query(ge=
     w = workload(ctx.conn, unit, ctx.on, min_titles=min_titles)
     personal = ctx.account.role.sees_personal_data
     if personal:
-        ctx.log_personal_read("person", unit.id, [p.person_id for p in w.people if all or p.flags])
+        ctx.log_personal("person", unit.id, [p.person_id for p in w.people if all or p.flags])
     return WorkloadOut(
         date=ctx.on, unit=_brief(unit), min_titles=w.min_titles, people=len(w.people), holdings=w.holdings,
         multi_title=len(w.multi_title), civil_servants_many_jobs=len(w.civil_servants_many_jobs),

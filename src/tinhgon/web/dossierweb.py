@@ -149,7 +149,7 @@ def _document(ctx: Any, d: Any, kind: str, code: str | None, on: dt.date) -> Any
         raise HTTPException(404, "Tổ này không được lấy ý kiến trong hồ sơ.")
     rows = docs.household_rows(ctx.conn, unit.id, data.plan.at)
     # a paper naming the household heads leaves as a file: an export of their personal data
-    ctx.log_personal_read("person", unit.id, [r.head_id for r in rows if r.head_id is not None], action="export",
+    ctx.log_personal("person", unit.id, [r.head_id for r in rows if r.head_id is not None], action="export",
                           detail={"file": f"hs{d.id}-{kind}-{code}"})
     if kind == "danh-sach-ho":
         return docs.household_list(data, unit, rows)

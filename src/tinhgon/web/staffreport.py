@@ -89,7 +89,7 @@ def staffing_page(plan_id: int, ctx: CtxDep) -> Response:
     info = ss.proposal_info(ctx.conn, plan_id)
     data = sr.to_dict(ss.report_by_plan_id(ctx.conn, plan_id)) if info else None
     if data is not None:
-        ctx.log_personal_read("person", plan.scope_unit_id, _people_named(data))
+        ctx.log_personal("person", plan.scope_unit_id, _people_named(data))
     return _page(ctx, "staffing.html", {"plan": plan, "info": info, "data": data, "hide_date": True})
 
 
@@ -103,7 +103,7 @@ def staffing_xlsx(plan_id: int, ctx: CtxDep) -> Response:
         raise HTTPException(404, "Phương án chưa có đề xuất bố trí cán bộ.")
     rep = ss.report_by_plan_id(ctx.conn, plan_id)
     body = sr.to_xlsx(rep)
-    ctx.log_personal_read("person", plan.scope_unit_id, _people_named(sr.to_dict(rep)), action="export",
+    ctx.log_personal("person", plan.scope_unit_id, _people_named(sr.to_dict(rep)), action="export",
                           detail={"file": f"bo-tri-can-bo-{plan_id}.xlsx"})
     return Response(body, media_type=XLSX,
                     headers={"Content-Disposition": f'attachment; filename="bo-tri-can-bo-{plan_id}.xlsx"'})
@@ -141,6 +141,6 @@ def review_docx(unit_id: int, ctx: CtxDep, frm: str, to: str, form: str = "state
         doc.save(path)
         body = path.read_bytes()
     name = f"bao-cao-{unit.code}-{d_from:%Y%m%d}-{d_to:%Y%m%d}.docx"
-    ctx.log_personal_read("person", unit.id, named_people(ctx.conn, unit.id, d_to), action="export",
+    ctx.log_personal("person", unit.id, named_people(ctx.conn, unit.id, d_to), action="export",
                           detail={"file": name})
     return Response(body, media_type=DOCX, headers={"Content-Disposition": f'attachment; filename="{name}"'})

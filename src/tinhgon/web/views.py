@@ -134,7 +134,7 @@ def unit_page(unit_id: int, ctx: CtxDep) -> Response:
     detail = service.unit_detail(ctx.conn, unit, ctx.on)
     people = repo.people_by_ids(ctx.conn, [h.person_id for h in detail.holdings]) \
         if ctx.account.role.sees_personal_data else {}
-    ctx.log_personal_read("person", unit.id, list(people))
+    ctx.log_personal("person", unit.id, list(people))
     return _page(ctx, "unit.html", {"unit": unit, "x": detail, "people": people})
 
 
@@ -210,7 +210,7 @@ def people_page(unit_id: int, ctx: CtxDep) -> Response:
     ctx.need_personal()
     holders = service.title_holders(ctx.conn, unit, ctx.on, ctx.lang)
     heads = service.household_heads(ctx.conn, unit, ctx.on)
-    ctx.log_personal_read("person", unit.id, [r.person.id for r in holders] + [p.id for p, _a, _m in heads])
+    ctx.log_personal("person", unit.id, [r.person.id for r in holders] + [p.id for p, _a, _m in heads])
     return _page(ctx, "people.html", {"unit": unit, "holders": holders, "heads": heads})
 
 
